@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Command line in Cloud Hypervisor's spelling: --cpus boot=N,max=M,
+ * --memory size=512M,... GOption finds the options; the value grammars
+ * ("key=value,..." lists, sizes, backends) are parsed here.
+ */
+#include "vmm/cli.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* xAPIC ids are 8 bits and 0xff is the broadcast id. */
+#define CLI_MAX_VCPUS 254
+#define CLI_MIN_MEMORY (4ULL << 20)
+#define HUGEPAGE_SIZE (2ULL << 20)
+
+G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
+
+#define FORM_CPUS "boot=N[,max=M]"
+#define FORM_MEMORY "size=SIZE[,shared=on|off][,hugepages=on|off]"
+#define FORM_SERIAL "off|null|tty|pty|file=PATH|socket=PATH"
+#define FORM_CONSOLE "off|null"
+
+void vm_config_clear(struct vm_config *cfg)
+{
+    g_clear_pointer(&cfg->kernel, g_free);
+    g_clear_pointer(&cfg->initramfs, g_free);
+    g_clear_pointer(&cfg->cmdline, g_free);
+    g_clear_pointer(&cfg->serial.path, g_free);
+    g_clear_pointer(&cfg->console.path, g_free);
+}
+
+void cli_options_clear(struct cli_options *opts)
+{
+    vm_config_clear(&opts->vm);
+    g_clear_pointer(&opts->log_file, g_free);
+}
+
+static int bad_value(GError **error, const char *opt, const char *form, const char *why)
+{
+    g_set_error(error, CLI_ERROR, 1, _("%s: %s (expected %s)"), opt, why, form);
+    return -1;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    guint64 v;
+    unsigned shift = 0;
+
+    if (!s || !g_ascii_isdigit(*s))
+        return -1;
+    errno = 0;
+    v = g_ascii_strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    switch (g_ascii_toupper(*end)) {
+    case 0: break;
+    case 'K': shift = 10; end++; break;
+    case 'M': shift = 20; end++; break;
+    case 'G': shift = 30; end++; break;
+    case 'T': shift = 40; end++; break;
+    default: return -1;
+    }
+    if (*end || (shift && v > (G_MAXUINT64 >> shift)))
+        return -1;
+    *out = v << shift;
+    return 0;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    guint64 v;
+
+    if (!g_ascii_string_to_unsigned(s, 10, 0, max, &v, NULL))
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_onoff(const char *s, bool *out)
+{
+    if (!strcmp(s, "on") || !strcmp(s, "true")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(s, "off") || !strcmp(s, "false")) {
+        *out = false;
+        return 0;
+    }
+    return -1;
+}
+
+/* "k=v,k=v" with only the given keys, each at most once. */
+static GHashTable *kv_parse(const char *opt, const char *form, const char *s,
+                            const char *const *keys, GError **error)
+{
+    g_autoptr(GHashTable) kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_auto(GStrv) items = g_strsplit(s, ",", -1);
+
+    for (char **it = items; *it; it++) {
+        const char *eq = strchr(*it, '=');
+        g_autofree char *key = NULL;
+
+        if (!eq || eq == *it) {
+            g_autofree char *why = g_strdup_printf(_("'%s' is not key=value"), *it);
+            bad_value(error, opt, form, why);
+            return NULL;
+        }
+        key = g_strndup(*it, eq - *it);
+        if (!g_strv_contains(keys, key)) {
+            g_autofree char *why = g_strdup_printf(_("unknown parameter '%s'"), key);
+            bad_value(error, opt, form, why);
+            return NULL;
+        }
+        if (g_hash_table_contains(kv, key)) {
+            g_autofree char *why = g_strdup_printf(_("parameter '%s' given twice"), key);
+            bad_value(error, opt, form, why);
+            return NULL;
+        }
+        g_hash_table_insert(kv, g_steal_pointer(&key), g_strdup(eq + 1));
+    }
+    return g_steal_pointer(&kv);
+}
+
+static gboolean opt_cpus(const char *name, const char *value, gpointer data, GError **error)
+{
+    static const char *const keys[] = { "boot", "max", NULL };
+    struct cli_options *o = data;
+    g_autoptr(GHashTable) kv = kv_parse("--cpus", FORM_CPUS, value, keys, error);
+    const char *boot;
+    const char *max;
+
+    if (!kv)
+        return FALSE;
+    boot = g_hash_table_lookup(kv, "boot");
+    max = g_hash_table_lookup(kv, "max");
+    if (!boot)
+        return bad_value(error, "--cpus", FORM_CPUS, _("boot= is required")), FALSE;
+    if (parse_uint(boot, CLI_MAX_VCPUS, &o->vm.boot_vcpus) < 0 || o->vm.boot_vcpus == 0) {
+        g_autofree char *why = g_strdup_printf(_("boot=%s is not a number from 1 to %d"), boot,
+                                               CLI_MAX_VCPUS);
+        return bad_value(error, "--cpus", FORM_CPUS, why), FALSE;
+    }
+    o->vm.max_vcpus = o->vm.boot_vcpus;
+    if (max && (parse_uint(max, CLI_MAX_VCPUS, &o->vm.max_vcpus) < 0 ||
+                o->vm.max_vcpus < o->vm.boot_vcpus)) {
+        g_autofree char *why = g_strdup_printf(_("max=%s is not a number from boot (%u) to %d"),
+                                               max, o->vm.boot_vcpus, CLI_MAX_VCPUS);
+        return bad_value(error, "--cpus", FORM_CPUS, why), FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean opt_memory(const char *name, const char *value, gpointer data, GError **error)
+{
+    static const char *const keys[] = { "size", "shared", "hugepages", NULL };
+    struct cli_options *o = data;
+    g_autoptr(GHashTable) kv = kv_parse("--memory", FORM_MEMORY, value, keys, error);
+    const char *v;
+
+    if (!kv)
+        return FALSE;
+    v = g_hash_table_lookup(kv, "size");
+    if (!v)
+        return bad_value(error, "--memory", FORM_MEMORY, _("size= is required")), FALSE;
+    if (cli_parse_size(v, &o->vm.memory_size) < 0) {
+        g_autofree char *why = g_strdup_printf(_("size=%s is not a size like 512M or 2G"), v);
+        return bad_value(error, "--memory", FORM_MEMORY, why), FALSE;
+    }
+    if (o->vm.memory_size < CLI_MIN_MEMORY || o->vm.memory_size % 4096) {
+        g_autofree char *why = g_strdup_printf(_("size=%s must be a multiple of 4K and at least 4M"), v);
+        return bad_value(error, "--memory", FORM_MEMORY, why), FALSE;
+    }
+    v = g_hash_table_lookup(kv, "shared");
+    if (v && parse_onoff(v, &o->vm.memory_shared) < 0)
+        return bad_value(error, "--memory", FORM_MEMORY, _("shared= takes on or off")), FALSE;
+    v = g_hash_table_lookup(kv, "hugepages");
+    if (v && parse_onoff(v, &o->vm.memory_hugepages) < 0)
+        return bad_value(error, "--memory", FORM_MEMORY, _("hugepages= takes on or off")), FALSE;
+    if (o->vm.memory_hugepages && o->vm.memory_size % HUGEPAGE_SIZE)
+        return bad_value(error, "--memory", FORM_MEMORY,
+                         _("with hugepages=on the size must be a multiple of 2M")), FALSE;
+    return TRUE;
+}
+
+static int parse_char(const char *opt, const char *form, const char *value, bool allow_io,
+                      struct char_config *out, GError **error)
+{
+    static const struct {
+        const char *word;
+        enum char_backend backend;
+        bool io;
+    } words[] = {
+        { "off", CHAR_OFF, false }, { "null", CHAR_NULL, false },
+        { "tty", CHAR_TTY, true }, { "pty", CHAR_PTY, true },
+    };
+
+    g_clear_pointer(&out->path, g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+        if (!strcmp(value, words[i].word) && (allow_io || !words[i].io)) {
+            out->backend = words[i].backend;
+            return 0;
+        }
+    }
+    if (allow_io && g_str_has_prefix(value, "file=") && value[5]) {
+        out->backend = CHAR_FILE;
+        out->path = g_strdup(value + 5);
+        return 0;
+    }
+    if (allow_io && g_str_has_prefix(value, "socket=") && value[7]) {
+        out->backend = CHAR_SOCKET;
+        out->path = g_strdup(value + 7);
+        return 0;
+    }
+    if (!allow_io)
+        return bad_value(error, opt, form,
+                         _("virtio-console is not available yet, so only off and null are accepted"));
+    {
+        g_autofree char *why = g_strdup_printf(_("'%s' is not a serial backend"), value);
+        return bad_value(error, opt, form, why);
+    }
+}
+
+static gboolean opt_serial(const char *name, const char *value, gpointer data, GError **error)
+{
+    struct cli_options *o = data;
+
+    return parse_char("--serial", FORM_SERIAL, value, true, &o->vm.serial, error) == 0;
+}
+
+static gboolean opt_console(const char *name, const char *value, gpointer data, GError **error)
+{
+    struct cli_options *o = data;
+
+    return parse_char("--console", FORM_CONSOLE, value, false, &o->vm.console, error) == 0;
+}
+
+static gboolean opt_verbose(const char *name, const char *value, gpointer data, GError **error)
+{
+    struct cli_options *o = data;
+
+    o->verbosity++;
+    return TRUE;
+}
+
+static int check_complete(struct cli_options *o, GError **error)
+{
+    if (o->version)
+        return 0;
+    if (!o->vm.kernel) {
+        g_set_error(error, CLI_ERROR, 1, _("--kernel: no kernel given (expected --kernel PATH)"));
+        return -1;
+    }
+    if (!*o->vm.kernel) {
+        g_set_error(error, CLI_ERROR, 1, _("--kernel: empty path (expected --kernel PATH)"));
+        return -1;
+    }
+    if (o->vm.initramfs && !*o->vm.initramfs) {
+        g_set_error(error, CLI_ERROR, 1, _("--initramfs: empty path (expected --initramfs PATH)"));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
+{
+    gboolean no_reboot = FALSE;
+    g_autofree char **args = g_new0(char *, argc + 1);
+    int nargs = argc;
+    GOptionEntry entries[] = {
+        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->vm.kernel,
+          N_("Kernel to boot: a PVH ELF (vmlinux) or a bzImage"), N_("PATH") },
+        { "initramfs", 0, 0, G_OPTION_ARG_FILENAME, &o->vm.initramfs,
+          N_("Initial RAM disk"), N_("PATH") },
+        { "cmdline", 0, 0, G_OPTION_ARG_STRING, &o->vm.cmdline,
+          N_("Kernel command line"), N_("STRING") },
+        { "cpus", 0, 0, G_OPTION_ARG_CALLBACK, opt_cpus, N_("vCPUs"), FORM_CPUS },
+        { "memory", 0, 0, G_OPTION_ARG_CALLBACK, opt_memory, N_("Guest RAM"), FORM_MEMORY },
+        { "serial", 0, 0, G_OPTION_ARG_CALLBACK, opt_serial,
+          N_("Where COM1 goes (default: null)"), FORM_SERIAL },
+        { "console", 0, 0, G_OPTION_ARG_CALLBACK, opt_console,
+          N_("virtio-console (not available yet)"), FORM_CONSOLE },
+        { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &no_reboot,
+          N_("Exit with status 2 when the guest resets, instead of restarting it"), NULL },
+        { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, opt_verbose,
+          N_("More log output (repeat for debug)"), NULL },
+        { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &o->log_file,
+          N_("Write the log here instead of stderr"), N_("PATH") },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    GOptionGroup *group = g_option_group_new("skiff", "", "", o, NULL);
+
+    o->vm.boot_vcpus = 1;
+    o->vm.max_vcpus = 1;
+    o->vm.memory_size = 512ULL << 20;
+    o->vm.serial.backend = CHAR_NULL;
+    o->vm.console.backend = CHAR_OFF;
+
+    g_option_group_add_entries(group, entries);
+    g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);
+    g_option_context_set_main_group(ctx, group);
+    g_option_context_set_summary(ctx, _("skiff: a small virtual machine monitor for KVM"));
+    g_option_context_set_help_enabled(ctx, TRUE);
+    g_option_context_set_strict_posix(ctx, FALSE);
+    for (int i = 0; i < argc; i++)
+        args[i] = argv[i];
+    /* GOption exits on --help itself; catch it to keep control of the exit path. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+
+            fputs(help, stdout);
+            return 1;
+        }
+    }
+    if (!g_option_context_parse(ctx, &nargs, &args, error))
+        return -1;
+    if (nargs > 1) {
+        g_set_error(error, CLI_ERROR, 1, _("unexpected argument '%s' (options start with --)"),
+                    args[1]);
+        return -1;
+    }
+    o->vm.no_reboot = no_reboot;
+    return check_complete(o, error);
+}

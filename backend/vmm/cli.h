@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "vmm/config.h"
+
+struct cli_options {
+    struct vm_config vm;
+    int verbosity;
+    char *log_file;
+    gboolean version;
+};
+
+/* Fills opts from argv. On error the message names the option and the expected form.
+ * Returns 1 (and prints help to stdout) for --help, 0 on success, -1 on error. */
+int cli_parse(int argc, char **argv, struct cli_options *opts, GError **error);
+void cli_options_clear(struct cli_options *opts);
+
+/* "512M", "2G", "1048576": bytes; binary multiples K, M, G, T (case-insensitive). */
+int cli_parse_size(const char *s, uint64_t *out);
+
+GQuark cli_error_quark(void);
+#define CLI_ERROR cli_error_quark()

@@ -1,0 +1,492 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Startup time and memory footprint of skiff against QEMU, in one run.
+
+Startup: skiff boots bench/first-insn.S, whose first instructions power the
+guest off, so exec -> process exit bounds exec -> first guest instruction
+from above (it includes teardown). QEMU (-M microvm, KVM, the same image)
+is paused with -S and timed from exec until its QMP monitor has answered
+qmp_capabilities; its listening socket is created here and inherited, so
+nothing polls for it.
+
+Memory: the resident set of the VMM beyond the guest-RAM mapping, read
+from /proc/PID/smaps, with 1 vCPU and 128 MiB of guest RAM: skiff once its
+vCPU has executed the idle guest's hlt (the vCPU thread sleeps in
+kvm_vcpu_block), QEMU paused with -S once QMP answers, and, for
+comparison, QEMU running the same idle guest.
+
+These machines are noisy: only figures from the same run are compared.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GUEST_RAM_MIB = 128
+QEMU_CPU = 'host,-arch-capabilities'   # plain 'host' fails on some KVMs (MSR 0x10a)
+SPAWN_TIMEOUT = 20.0                   # seconds; every VMM run is bounded
+
+
+class BenchError(Exception):
+    pass
+
+
+def build_guests(workdir):
+    """Assembles the two tiny PVH guests with the host toolchain."""
+    cc = shutil.which('gcc') or shutil.which('cc')
+    ld = shutil.which('ld')
+    if not cc or not ld:
+        raise BenchError('gcc and ld are needed to build the benchmark guests')
+    out = {}
+    for name in ('first-insn', 'idle'):
+        obj = os.path.join(workdir, name + '.o')
+        elf = os.path.join(workdir, name + '.elf')
+        subprocess.run([cc, '-c', '-o', obj, os.path.join(HERE, name + '.S')], check=True)
+        subprocess.run([ld, '-static', '-nostdlib', '--build-id=none', '-z', 'noexecstack',
+                        '-z', 'max-page-size=4096', '-T', os.path.join(HERE, 'guest.ld'),
+                        '-o', elf, obj], check=True)
+        out[name] = elf
+    return out
+
+
+class Spawned:
+    """A child started with posix_spawn (the cheapest exec path Python has),
+    killed by a watchdog if it outlives SPAWN_TIMEOUT."""
+
+    def __init__(self, argv, stderr_path, inherit_fd=None):
+        actions = [(os.POSIX_SPAWN_OPEN, 0, '/dev/null', os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, '/dev/null', os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 2, stderr_path,
+                    os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
+        if inherit_fd is not None:
+            os.set_inheritable(inherit_fd, True)
+        self.argv = argv
+        self.stderr_path = stderr_path
+        self.timed_out = False
+        self.t_start = time.perf_counter_ns()
+        self.pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+        if inherit_fd is not None:
+            os.set_inheritable(inherit_fd, False)
+        self.status = None
+        self._watchdog = threading.Timer(SPAWN_TIMEOUT, self._expire)
+        self._watchdog.start()
+
+    def _expire(self):
+        self.timed_out = True
+        self.kill()
+
+    def kill(self):
+        if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self):
+        if self.status is None:
+            _, st = os.waitpid(self.pid, 0)
+            self.t_end = time.perf_counter_ns()
+            self.status = os.waitstatus_to_exitcode(st)
+            self._watchdog.cancel()
+        return self.status
+
+    def stderr_tail(self, limit=2000):
+        try:
+            with open(self.stderr_path, errors='replace') as f:
+                return f.read()[-limit:]
+        except OSError:
+            return ''
+
+    def fail(self, what):
+        why = 'timed out' if self.timed_out else f'exit status {self.status}'
+        raise BenchError(f'{what}: {" ".join(self.argv)}: {why}\n{self.stderr_tail()}')
+
+
+def skiff_argv(skiff, kernel, serial='null'):
+    return [skiff, '--kernel', kernel, '--cpus', 'boot=1',
+            '--memory', f'size={GUEST_RAM_MIB}M', '--serial', serial]
+
+
+def qemu_argv(qemu, kernel, qmp_fd, paused=True):
+    argv = [qemu, '-M', 'microvm', '-enable-kvm', '-cpu', QEMU_CPU,
+            '-m', f'{GUEST_RAM_MIB}M', '-smp', '1', '-nodefaults', '-nographic',
+            '-chardev', f'socket,id=qmp0,fd={qmp_fd},server=on,wait=off',
+            '-mon', 'chardev=qmp0,mode=control', '-kernel', kernel]
+    if paused:
+        argv.append('-S')
+    return argv
+
+
+class Qmp:
+    """A QMP client on a listening socket that the QEMU child inherits:
+    connecting succeeds at once and the greeting arrives when QEMU is up."""
+
+    def __init__(self, workdir):
+        self.path = os.path.join(workdir, 'qmp.sock')
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(1)
+        self.conn = None
+        self.file = None
+
+    def connect(self):
+        self.conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.conn.settimeout(SPAWN_TIMEOUT)
+        self.conn.connect(self.path)
+        self.file = self.conn.makefile('rwb')
+
+    def _read_reply(self, key):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise BenchError('QEMU closed its QMP socket')
+            msg = json.loads(line)
+            if key in msg:
+                return msg
+            if 'error' in msg:
+                raise BenchError(f'QMP error: {msg["error"]}')
+
+    def handshake(self):
+        self._read_reply('QMP')
+        self.command('qmp_capabilities')
+
+    def command(self, name):
+        self.file.write(json.dumps({'execute': name}).encode() + b'\n')
+        self.file.flush()
+        return self._read_reply('return')
+
+    def close(self):
+        for obj in (self.file, self.conn, self.listener):
+            if obj is not None:
+                obj.close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+def time_skiff_startup(skiff, kernel, workdir):
+    child = Spawned(skiff_argv(skiff, kernel), os.path.join(workdir, 'skiff.err'))
+    if child.wait() != 0:
+        child.fail('skiff did not power off cleanly')
+    return (child.t_end - child.t_start) / 1e6
+
+
+def time_floor(workdir):
+    """exec -> exit of /bin/true: what the measuring method itself costs."""
+    child = Spawned(['/bin/true'], os.path.join(workdir, 'true.err'))
+    if child.wait() != 0:
+        child.fail('/bin/true failed')
+    return (child.t_end - child.t_start) / 1e6
+
+
+def start_qemu(qemu, kernel, workdir, paused=True):
+    """Returns (child, qmp, milliseconds from exec until QMP answered)."""
+    qmp = Qmp(workdir)
+    child = Spawned(qemu_argv(qemu, kernel, qmp.listener.fileno(), paused),
+                    os.path.join(workdir, 'qemu.err'), inherit_fd=qmp.listener.fileno())
+    try:
+        qmp.connect()
+        qmp.handshake()
+    except (OSError, BenchError, ValueError) as e:
+        child.kill()
+        child.wait()
+        qmp.close()
+        child.fail(f'QEMU did not answer QMP ({e})')
+    elapsed = (time.perf_counter_ns() - child.t_start) / 1e6
+    return child, qmp, elapsed
+
+
+def stop_qemu(child, qmp):
+    try:
+        qmp.command('quit')
+    except (OSError, BenchError, ValueError):
+        child.kill()
+    child.wait()
+    qmp.close()
+
+
+def time_qemu_startup(qemu, kernel, workdir):
+    child, qmp, elapsed = start_qemu(qemu, kernel, workdir)
+    stop_qemu(child, qmp)
+    return elapsed
+
+
+def read_smaps(pid, guest_bytes):
+    """Splits the resident set into the guest-RAM mapping and the rest.
+    Guest RAM is the one mapping sized like the guest (a few MiB of slack
+    for alignment), anonymous or a memfd."""
+    total = {'Rss': 0, 'Pss': 0, 'Private': 0}
+    guest = {'Rss': 0, 'Pss': 0, 'Private': 0}
+    guest_maps = 0
+    cur = None
+    with open(f'/proc/{pid}/smaps') as f:
+        for line in f:
+            head = line.split(None, 1)[0]
+            if '-' in head and not head.endswith(':'):
+                start, end = (int(x, 16) for x in head.split('-'))
+                fields = line.split()
+                path = fields[5] if len(fields) > 5 else ''
+                size = end - start
+                is_guest = (guest_bytes <= size <= guest_bytes + (4 << 20)
+                            and (path == '' or path.startswith('/memfd:')
+                                 or path.startswith('[anon')))
+                cur = guest if is_guest else None
+                guest_maps += 1 if is_guest else 0
+                continue
+            key = head.rstrip(':')
+            if key in ('Rss', 'Pss', 'Private_Clean', 'Private_Dirty'):
+                kib = int(line.split()[1])
+                key = 'Private' if key.startswith('Private') else key
+                total[key] += kib
+                if cur is not None:
+                    cur[key] += kib
+    if guest_maps != 1:
+        raise BenchError(f'expected one guest-RAM mapping of {guest_bytes >> 20} MiB in '
+                         f'process {pid}, found {guest_maps}')
+    return {k: total[k] - guest[k] for k in total} | {'guest_rss': guest['Rss']}
+
+
+def vcpu_halted(pid):
+    """True once a thread of pid sleeps in KVM's halt path: the guest ran."""
+    try:
+        tasks = os.listdir(f'/proc/{pid}/task')
+    except FileNotFoundError:
+        return False
+    for tid in tasks:
+        try:
+            with open(f'/proc/{pid}/task/{tid}/wchan') as f:
+                if f.read().strip() in ('kvm_vcpu_block', 'kvm_vcpu_halt'):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def wait_vcpu_halted(child):
+    deadline = time.monotonic() + SPAWN_TIMEOUT
+    while not vcpu_halted(child.pid):
+        if os.waitpid(child.pid, os.WNOHANG) != (0, 0):
+            child.status = -1
+            child.fail('the VMM exited before its vCPU halted in the idle guest')
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait()
+            child.fail('the vCPU never halted in the idle guest')
+        time.sleep(0.01)   # polling a condition, with a deadline; not a synchronisation
+
+
+def memory_skiff(skiff, kernel, workdir):
+    child = Spawned(skiff_argv(skiff, kernel), os.path.join(workdir, 'skiff-mem.err'))
+    try:
+        wait_vcpu_halted(child)
+        return read_smaps(child.pid, GUEST_RAM_MIB << 20)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def memory_qemu(qemu, kernel, workdir, paused):
+    child, qmp, _ = start_qemu(qemu, kernel, workdir, paused)
+    try:
+        if not paused:
+            wait_vcpu_halted(child)
+        return read_smaps(child.pid, GUEST_RAM_MIB << 20)
+    finally:
+        stop_qemu(child, qmp)
+
+
+def summary(samples):
+    s = sorted(samples)
+    p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+    return {'median': statistics.median(s), 'p90': p90, 'min': s[0], 'n': len(s)}
+
+
+def median_dict(dicts):
+    return {k: statistics.median(d[k] for d in dicts) for k in dicts[0]}
+
+
+def machine_info(qemu):
+    model = 'unknown'
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                model = line.split(':', 1)[1].strip()
+                break
+    qv = subprocess.run([qemu, '--version'], capture_output=True, text=True).stdout
+    return {'cpu': model, 'cores': os.cpu_count(), 'kernel': platform.release(),
+            'qemu': qv.splitlines()[0] if qv else 'unknown',
+            'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
+
+
+def fmt_ms(x):
+    return f'{x:.2f} ms'
+
+
+def fmt_kib(x):
+    return f'{x / 1024:.2f} MiB'
+
+
+def ratio(a, b):
+    return f'{a / b:.3f}' if a and b else 'n/a'
+
+
+def render(info, res, runs):
+    q = res['qemu_start']
+    lines = [
+        '# skiff startup and memory against QEMU',
+        '',
+        f'Written by `bench/run` on {info["date"]}. Machine: {info["cpu"]}, '
+        f'{info["cores"]} cores, Linux {info["kernel"]}; {info["qemu"]}. '
+        f'{runs} startup runs each, memory figures are medians of '
+        f'{res["mem_runs"]} runs; 1 vCPU, {GUEST_RAM_MIB} MiB guest RAM, the same PVH image '
+        'for both VMMs. Ratios are skiff / QEMU: lower is better for skiff.',
+        '',
+        '## Startup',
+        '',
+        '| | median | p90 | min |',
+        '|---|---|---|---|',
+    ]
+    s = res.get('skiff_start')
+    if s:
+        lines.append(f'| skiff: exec → guest powered off (bounds exec → first instruction) '
+                     f'| {fmt_ms(s["median"])} | {fmt_ms(s["p90"])} | {fmt_ms(s["min"])} |')
+    lines.append(f'| QEMU microvm -S: exec → QMP answered | {fmt_ms(q["median"])} '
+                 f'| {fmt_ms(q["p90"])} | {fmt_ms(q["min"])} |')
+    f = res['floor']
+    lines.append(f'| floor: exec → exit of /bin/true | {fmt_ms(f["median"])} '
+                 f'| {fmt_ms(f["p90"])} | {fmt_ms(f["min"])} |')
+    if s:
+        lines.append(f'| **ratio skiff / QEMU** | **{ratio(s["median"], q["median"])}** '
+                     f'| {ratio(s["p90"], q["p90"])} | {ratio(s["min"], q["min"])} |')
+    lines += [
+        '',
+        '## Memory beyond guest RAM',
+        '',
+        '| | RSS beyond guest RAM | private beyond guest RAM | PSS beyond guest RAM '
+        '| guest RAM resident |',
+        '|---|---|---|---|---|',
+    ]
+    rows = [('skiff, idle guest running (vCPU halted in the guest)', res.get('skiff_mem')),
+            ('QEMU microvm -S, QMP answered', res['qemu_mem']),
+            ('QEMU microvm, idle guest running', res['qemu_mem_run'])]
+    for name, m in rows:
+        if m:
+            lines.append(f'| {name} | {fmt_kib(m["Rss"])} | {fmt_kib(m["Private"])} '
+                         f'| {fmt_kib(m["Pss"])} | {fmt_kib(m["guest_rss"])} |')
+    if res.get('skiff_mem'):
+        sm, qm = res['skiff_mem'], res['qemu_mem']
+        lines.append(f'| **ratio skiff / QEMU -S** | **{ratio(sm["Rss"], qm["Rss"])}** '
+                     f'| {ratio(sm["Private"], qm["Private"])} | {ratio(sm["Pss"], qm["Pss"])} | |')
+    lines += ['', '## Against the targets', '']
+    if s and res.get('skiff_mem'):
+        ok_t = 'met' if s['median'] < 3.0 else 'missed'
+        ok_m = 'met' if res['skiff_mem']['Rss'] < 2048 else 'missed'
+        lines += [f'- startup under 3 ms: {ok_t} ({fmt_ms(s["median"])} median)',
+                  f'- memory under 2 MiB beyond guest RAM: {ok_m} '
+                  f'({fmt_kib(res["skiff_mem"]["Rss"])} RSS)']
+    else:
+        lines.append('- skiff was not measured in this run (`--qemu-only`).')
+    lines += [
+        '',
+        '## Method',
+        '',
+        '- Each VMM is started with `posix_spawn` and timed with the monotonic clock from '
+        'just before the spawn; the /bin/true row is the cost of that method alone.',
+        '- skiff runs `--kernel first-insn.elf --cpus boot=1 --memory size=128M --serial null`. '
+        'The guest\'s first three instructions write the ACPI S5 value (0x34) to the sleep '
+        'control port 0x600 and skiff exits 0, so the figure is exec → process exit: an upper '
+        'bound on exec → first guest instruction that also contains the teardown.',
+        f'- QEMU runs `-M microvm -enable-kvm -cpu {QEMU_CPU} -m 128M -smp 1 -nodefaults '
+        '-nographic -S` with a QMP monitor on an inherited listening socket and the same '
+        'image as `-kernel`; it is timed until it answered `qmp_capabilities`. (`-cpu host` '
+        'alone makes this QEMU abort on some KVMs setting MSR 0x10a.)',
+        '- Memory is read from /proc/PID/smaps: the sum of all mappings less the one mapping '
+        'of guest RAM. RSS counts shared library pages in full; PSS shares them out; '
+        'private counts only pages no other process maps. skiff runs `idle.elf` (`cli; hlt`) '
+        'and is read once a thread sleeps in kvm_vcpu_block, i.e. after the guest ran.',
+        '- On these machines /dev/kvm emulates every guest instruction, so guest-side '
+        'costs are inflated for both VMMs alike; the exec-side costs are native.',
+        '',
+    ]
+    return '\n'.join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--skiff', help='the skiff binary (BUILDDIR/backend/skiff)')
+    ap.add_argument('--qemu', default=shutil.which('qemu-system-x86_64'))
+    ap.add_argument('--runs', type=int, default=30)
+    ap.add_argument('--mem-runs', type=int, default=5)
+    ap.add_argument('--output', default=os.path.join(HERE, 'RESULTS.md'),
+                    help='markdown results file ("-" for stdout only)')
+    ap.add_argument('--qemu-only', action='store_true',
+                    help='measure QEMU and the floor only (to test the bench itself)')
+    args = ap.parse_args()
+
+    if not args.qemu:
+        ap.error('qemu-system-x86_64 not found; pass --qemu')
+    if not args.qemu_only:
+        if not args.skiff:
+            ap.error('--skiff is required unless --qemu-only')
+        args.skiff = os.path.abspath(args.skiff)
+        if not os.access(args.skiff, os.X_OK):
+            ap.error(f'{args.skiff} is not an executable')
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        sys.exit('error: /dev/kvm is not usable')
+
+    res = {'mem_runs': args.mem_runs}
+    try:
+        with tempfile.TemporaryDirectory(prefix='skiff-bench-') as workdir:
+            guests = build_guests(workdir)
+            info = machine_info(args.qemu)
+            # Warm the page cache and the dynamic loader's paths once each.
+            time_floor(workdir)
+            time_qemu_startup(args.qemu, guests['first-insn'], workdir)
+            if not args.qemu_only:
+                time_skiff_startup(args.skiff, guests['first-insn'], workdir)
+            floor, sk, qe = [], [], []
+            for _ in range(args.runs):   # interleaved, so drift hits all alike
+                floor.append(time_floor(workdir))
+                if not args.qemu_only:
+                    sk.append(time_skiff_startup(args.skiff, guests['first-insn'], workdir))
+                qe.append(time_qemu_startup(args.qemu, guests['first-insn'], workdir))
+            res['floor'] = summary(floor)
+            res['qemu_start'] = summary(qe)
+            if sk:
+                res['skiff_start'] = summary(sk)
+            mem_s, mem_q, mem_qr = [], [], []
+            for _ in range(args.mem_runs):
+                if not args.qemu_only:
+                    mem_s.append(memory_skiff(args.skiff, guests['idle'], workdir))
+                mem_q.append(memory_qemu(args.qemu, guests['idle'], workdir, paused=True))
+                mem_qr.append(memory_qemu(args.qemu, guests['idle'], workdir, paused=False))
+            res['qemu_mem'] = median_dict(mem_q)
+            res['qemu_mem_run'] = median_dict(mem_qr)
+            if mem_s:
+                res['skiff_mem'] = median_dict(mem_s)
+    except BenchError as e:
+        sys.exit(f'error: {e}')
+
+    text = render(info, res, args.runs)
+    print(text)
+    if args.output != '-':
+        with open(args.output, 'w') as f:
+            f.write(text)
+        print(f'written to {args.output}', file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Nested real-Linux test: skiff boots a Debian kernel with a busybox /init.
+
+Where /dev/kvm runs guest code at native speed (a quick probe decides), skiff
+boots the L2 kernel directly on the host. Elsewhere QEMU emulates an AMD CPU
+with SVM (TCG) and runs an L1 Linux that loads kvm-amd; skiff runs inside L1
+on L1's /dev/kvm and boots the L2 kernel there. Either way the test passes
+when, for each requested image (bzImage, PVH vmlinux), the L2 /init's marker
+shows 2 CPUs online and skiff exits 0 after the guest's ACPI power-off.
+
+Assets come from Debian packages only (the cloud kernel and busybox-static,
+fetched with apt-get download) and are cached in the build directory, under
+a lock, so that several tests share one preparation.
+"""
+
+import argparse
+import fcntl
+import gzip
+import hashlib
+import os
+import re
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KERNEL_META = 'linux-image-cloud-amd64'
+KVM_MODULES = [('irqbypass', 'kernel/virt/lib/irqbypass.ko'),
+               ('kvm', 'kernel/arch/x86/kvm/kvm.ko'),
+               ('kvm_amd', 'kernel/arch/x86/kvm/kvm-amd.ko')]
+L2_CMDLINE = 'console=ttyS0 panic=-1'
+L2_CPUS = 2
+BOOTS = {'bzimage': 'bzImage', 'pvh': 'vmlinux'}
+MARKER_RE = re.compile(r'SKIFF-L2-MARKER nproc=(\d+)')
+# Terminal escapes (SeaBIOS clears the screen without a newline) and other
+# control characters, removed before lines are matched.
+CONTROL_RE = re.compile(r'\x1b(?:\[[0-?]*[ -/]*[@-~]|.)|[\x00-\x08\x0b-\x1f\x7f]')
+TAIL_LINES = 80
+
+
+class TestError(Exception):
+    """A failed step: the message names it."""
+
+
+def log(msg):
+    print(f'run-nested: {msg}', flush=True)
+
+
+def run(argv, cwd=None, what=None):
+    r = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise TestError(f'{what or argv[0]} failed (status {r.returncode}): '
+                        f'{" ".join(argv)}\n{r.stderr.strip()}')
+    return r.stdout
+
+
+# ---------------------------------------------------------------- assets
+
+def apt_kernel_package():
+    """The versioned image package that the cloud meta-package currently pulls in."""
+    for attempt in range(2):
+        r = subprocess.run(['apt-cache', 'depends', KERNEL_META], capture_output=True, text=True)
+        m = re.search(r'Depends:\s*(linux-image-\S+-cloud-amd64)', r.stdout)
+        if m:
+            return m.group(1)
+        if attempt == 0:
+            log('apt-cache does not know the cloud kernel; running apt-get update')
+            run(['apt-get', 'update', '-q'], what='apt-get update')
+    raise TestError(f'apt-cache depends {KERNEL_META} names no kernel image package')
+
+
+def apt_unpack(package, dest):
+    """apt-get download + dpkg -x into dest (once; a stamp marks completion)."""
+    stamp = os.path.join(dest, '.unpacked')
+    if os.path.exists(stamp):
+        return os.path.join(dest, 'root')
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    os.makedirs(dest)
+    log(f'apt-get download {package}')
+    run(['apt-get', 'download', '-q', package], cwd=dest, what='apt-get download')
+    debs = [f for f in os.listdir(dest) if f.endswith('.deb')]
+    if len(debs) != 1:
+        raise TestError(f'apt-get download {package} left {debs} in {dest}')
+    run(['dpkg', '-x', os.path.join(dest, debs[0]), os.path.join(dest, 'root')], what='dpkg -x')
+    os.remove(os.path.join(dest, debs[0]))
+    open(stamp, 'w').close()
+    return os.path.join(dest, 'root')
+
+
+def module_depends(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    m = re.search(rb'(?:^|\0)depends=([^\0]*)\0', data)
+    if m is None:
+        raise TestError(f'{path}: no depends= entry in .modinfo (compressed module?)')
+    return [d for d in m.group(1).decode().split(',') if d]
+
+
+def prepare_kernel(cache):
+    package = apt_kernel_package()
+    root = apt_unpack(package, os.path.join(cache, package))
+    release = package.removeprefix('linux-image-')
+    bzimage = os.path.join(root, 'boot', f'vmlinuz-{release}')
+    if not os.path.isfile(bzimage):
+        raise TestError(f'{package} has no boot/vmlinuz-{release}')
+    vmlinux = os.path.join(cache, package, 'vmlinux')
+    if not os.path.exists(vmlinux):
+        log('extracting vmlinux from the bzImage')
+        out = run([sys.executable, os.path.join(HERE, 'extract-vmlinux.py'), '--require-pvh',
+                   bzimage, vmlinux], what='extract-vmlinux')
+        log(out.strip())
+    moddir = os.path.join(root, 'lib', 'modules', release)
+    modules = []
+    loaded = set()
+    for name, rel in KVM_MODULES:
+        path = os.path.join(moddir, rel)
+        if not os.path.isfile(path):
+            raise TestError(f'{package} has no {rel} (compressed modules are not handled)')
+        missing = [d for d in module_depends(path) if d not in loaded]
+        if missing:
+            raise TestError(f'{rel} needs {missing}, which are not loaded before it')
+        loaded.add(name)
+        modules.append(path)
+    return {'package': package, 'bzimage': bzimage, 'vmlinux': vmlinux, 'modules': modules}
+
+
+def prepare_busybox(cache):
+    root = apt_unpack('busybox-static', os.path.join(cache, 'busybox-static'))
+    path = os.path.join(root, 'bin', 'busybox')
+    if not os.path.isfile(path):
+        raise TestError('busybox-static has no bin/busybox')
+    return path
+
+
+class Cpio:
+    """A newc-format cpio archive writer (what the kernel's initramfs reads)."""
+
+    def __init__(self, f):
+        self.f = f
+        self.ino = 1
+        self.dirs = set()
+
+    def _entry(self, name, mode, data=b'', rdev=(0, 0), size=None):
+        size = len(data) if size is None else size
+        name_b = name.encode() + b'\0'
+        fields = [self.ino, mode, 0, 0, 2 if stat.S_ISDIR(mode) else 1, 0, size,
+                  0, 0, rdev[0], rdev[1], len(name_b), 0]
+        self.ino += 1
+        hdr = b'070701' + b''.join(b'%08x' % v for v in fields) + name_b
+        self.f.write(hdr + b'\0' * (-len(hdr) % 4))
+        self.f.write(data)
+
+    def _pad(self, size):
+        self.f.write(b'\0' * (-size % 4))
+
+    def mkdir(self, path):
+        parts = path.strip('/').split('/')
+        for i in range(1, len(parts) + 1):
+            d = '/'.join(parts[:i])
+            if d and d not in self.dirs:
+                self.dirs.add(d)
+                self._entry(d, stat.S_IFDIR | 0o755)
+
+    def add_bytes(self, path, data, perm=0o644):
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), stat.S_IFREG | perm, data)
+        self._pad(len(data))
+
+    def add_file(self, path, src, perm=None):
+        """Copies src (symlinks followed) to path, streaming large files."""
+        st = os.stat(src)
+        perm = stat.S_IMODE(st.st_mode) if perm is None else perm
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), stat.S_IFREG | perm, size=st.st_size)
+        with open(src, 'rb') as s:
+            shutil.copyfileobj(s, self.f, 1 << 20)
+        self._pad(st.st_size)
+
+    def add_chardev(self, path, major, minor):
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), stat.S_IFCHR | 0o600, rdev=(major, minor))
+
+    def finish(self):
+        self._entry('TRAILER!!!', 0)
+        self._pad(self.f.tell())
+
+
+def initramfs_base(cpio, busybox, init_script):
+    for d in ('proc', 'sys', 'dev', 'tmp', 'bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root'):
+        cpio.mkdir(d)
+    cpio.add_chardev('dev/console', 5, 1)
+    cpio.add_file('bin/busybox', busybox, 0o755)
+    cpio.add_file('init', init_script, 0o755)
+
+
+def build_l2_initrd(path, busybox):
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb', mtime=0) as gz:
+        cpio = Cpio(gz)
+        initramfs_base(cpio, busybox, os.path.join(HERE, 'l2-init.sh'))
+        cpio.finish()
+    os.replace(tmp, path)
+
+
+def shared_libraries(binary):
+    """Every file the dynamic loader maps for binary, from ldd ([] if static)."""
+    r = subprocess.run(['ldd', binary], capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    if 'not a dynamic executable' in out or 'statically linked' in out:
+        return []
+    if r.returncode != 0:
+        raise TestError(f'ldd {binary} failed: {out.strip()}')
+    libs = []
+    for line in out.splitlines():
+        line = line.strip()
+        if 'not found' in line:
+            raise TestError(f'ldd {binary}: {line}')
+        m = (re.match(r'\S+ => (/\S+) \(0x[0-9a-f]+\)$', line)
+             or re.match(r'(/\S+) \(0x[0-9a-f]+\)$', line))
+        if m:
+            libs.append(m.group(1))
+    if not any('ld-linux' in lib for lib in libs):
+        raise TestError(f'ldd {binary} names no dynamic loader:\n{out}')
+    return libs
+
+
+def inputs_key(paths):
+    h = hashlib.sha256()
+    for p in paths:
+        st = os.stat(p)
+        h.update(f'{p}\0{st.st_size}\0{st.st_mtime_ns}\0'.encode())
+    return h.hexdigest()
+
+
+def build_l1_initrd(cache, skiff, busybox, kernel, l2_initrd, extra):
+    """Uncompressed: L1 runs under TCG, where inflating 70 MB would cost seconds.
+    Extra host files (debugging tools) go in at their own paths, with their libraries."""
+    libs = set(shared_libraries(skiff))
+    for path in extra:
+        libs.update(shared_libraries(path))
+    libs = sorted(libs - set(extra))
+    inputs = [skiff, busybox, os.path.join(HERE, 'l1-init.sh'), kernel['bzimage'],
+              kernel['vmlinux'], l2_initrd] + kernel['modules'] + libs + extra
+    path = os.path.join(cache, 'l1-initrd.cpio')
+    key = inputs_key(inputs)
+    if os.path.exists(path) and os.path.exists(path + '.key'):
+        with open(path + '.key') as f:
+            if f.read() == key:
+                return path
+    log('building the L1 initramfs')
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as f:
+        cpio = Cpio(f)
+        initramfs_base(cpio, busybox, os.path.join(HERE, 'l1-init.sh'))
+        cpio.add_file('usr/bin/skiff', skiff, 0o755)
+        for lib in libs:
+            cpio.add_file(lib, lib, 0o755)
+        for path in extra:
+            cpio.add_file(path, path)
+        for mod in kernel['modules']:
+            cpio.add_file('lib/modules/nested/' + os.path.basename(mod), mod, 0o644)
+        cpio.add_file('l2/bzImage', kernel['bzimage'], 0o644)
+        cpio.add_file('l2/vmlinux', kernel['vmlinux'], 0o644)
+        cpio.add_file('l2/initrd.gz', l2_initrd, 0o644)
+        cpio.finish()
+    os.replace(tmp, path)
+    with open(path + '.key', 'w') as f:
+        f.write(key)
+    return path
+
+
+def prepare(cache):
+    os.makedirs(cache, exist_ok=True)
+    kernel = prepare_kernel(cache)
+    busybox = prepare_busybox(cache)
+    l2_initrd = os.path.join(cache, 'l2-initrd.gz')
+    build_l2_initrd(l2_initrd, busybox)
+    return kernel, busybox, l2_initrd
+
+
+# ---------------------------------------------------------------- running
+
+class Console:
+    """Runs a command, timestamping each output line into a log, under a hard timeout."""
+
+    def __init__(self, log_path):
+        self.log_path = log_path
+        self.lines = []
+        self.timed_out = False
+        self.status = None
+
+    def run(self, argv, timeout):
+        start = time.monotonic()
+        with open(self.log_path, 'w') as logf:
+            logf.write('# ' + ' '.join(argv) + '\n')
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            fd = proc.stdout.fileno()
+            buf = b''
+            eof = False
+            while not eof:
+                left = start + timeout - time.monotonic()
+                if left <= 0:
+                    self.timed_out = True
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    break
+                ready, _, _ = select.select([fd], [], [], left)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 65536)
+                eof = not chunk
+                buf += chunk
+                *full, buf = buf.split(b'\n')
+                if eof and buf:
+                    full.append(buf)
+                for raw in full:
+                    line = CONTROL_RE.sub('', raw.decode(errors='replace'))
+                    t = time.monotonic() - start
+                    self.lines.append((t, line))
+                    logf.write(f'[{t:8.3f}] {line}\n')
+                    logf.flush()
+            self.status = proc.wait()
+            self.elapsed = time.monotonic() - start
+            logf.write(f'# exit status {self.status}, {self.elapsed:.1f} s'
+                       f'{", killed at the timeout" if self.timed_out else ""}\n')
+
+    def find(self, pattern, after=0, before=None):
+        """First (index, time, match) with after <= index < before."""
+        rx = re.compile(pattern)
+        for i in range(after, len(self.lines) if before is None else before):
+            m = rx.search(self.lines[i][1])
+            if m:
+                return i, self.lines[i][0], m
+        return None
+
+    def tail(self, n=TAIL_LINES):
+        with open(self.log_path) as f:
+            lines = f.read().splitlines()
+        return '\n'.join(lines[-n:])
+
+
+def check_boot(con, boot, nested):
+    """Raises TestError naming the failed step unless the boot passed."""
+    start, limit = 0, None
+    if nested:
+        begin = con.find(rf'SKIFF-L1-BEGIN {boot}$')
+        if begin is None:
+            raise TestError(f'{boot}: L1 never started skiff for this image')
+        start = begin[0]
+        end = con.find(rf'SKIFF-L1-END {boot} status=(\d+)$', start)
+        following = con.find(r'SKIFF-L1-BEGIN ', start + 1)
+        # This boot's output lies between its BEGIN and its END (or the next BEGIN).
+        limit = end[0] if end else (following[0] if following else None)
+    marker = con.find(MARKER_RE.pattern, start, limit)
+    if marker is None:
+        raise TestError(f'{boot}: the L2 kernel never ran its /init (no SKIFF-L2-MARKER line)')
+    nproc = int(marker[2].group(1))
+    if nproc != L2_CPUS:
+        raise TestError(f'{boot}: L2 has {nproc} CPUs online, expected {L2_CPUS}')
+    if nested:
+        if end is None:
+            raise TestError(f'{boot}: skiff did not exit after L2 printed its marker '
+                            '(no SKIFF-L1-END line; did L2 power off?)')
+        status = int(end[2].group(1))
+        t_begin = con.lines[start][0]
+        log(f'{boot}: L2 /init {marker[1] - t_begin:.1f} s and skiff exit '
+            f'{end[1] - t_begin:.1f} s after skiff started')
+    else:
+        status = con.status
+    if status != 0:
+        why = {137: ' (killed at the timeout)'}.get(status, '')
+        raise TestError(f'{boot}: skiff exit status {status}{why}, expected 0')
+
+
+def check_l1(con):
+    init = con.find(r'SKIFF-L1-INIT$')
+    if init is None:
+        raise TestError('L1 never reached its /init')
+    log(f'L1 reached /init after {init[1]:.1f} s')
+    fail = con.find(r'SKIFF-L1-FAIL (.*)$')
+    if fail is not None:
+        raise TestError(f'L1: {fail[2].group(1)}')
+    kvm = con.find(r'SKIFF-L1-KVM nested=(\S+)$')
+    if kvm is None:
+        raise TestError('L1 did not get /dev/kvm')
+    log(f'L1 has /dev/kvm after {kvm[1]:.1f} s (kvm_amd nested={kvm[2].group(1)})')
+
+
+def run_nested(args, kernel, busybox, l2_initrd):
+    with Lock(args.cache):
+        l1_initrd = build_l1_initrd(args.cache, args.skiff, busybox, kernel, l2_initrd,
+                                    args.l1_extra)
+    cmdline = (f'console=ttyS0 quiet panic=-1 skiff.boots={",".join(args.boot)} '
+               f'skiff.timeout={args.skiff_timeout}')
+    if args.skiff_verbose:
+        cmdline += ' skiff.verbose=1'
+    argv = [args.qemu, '-M', 'q35,accel=tcg', '-cpu', 'EPYC,+svm', '-smp', '2', '-m', '2048',
+            '-kernel', kernel['bzimage'], '-initrd', l1_initrd, '-append', cmdline,
+            '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio']
+    con = Console(os.path.join(args.log_dir, f'nested-{"-".join(args.boot)}.log'))
+    log(f'starting L1 (QEMU TCG), log in {con.log_path}')
+    con.run(argv, args.timeout)
+    log(f'L1 ran {con.elapsed:.1f} s, QEMU exit status {con.status}'
+        f'{" (killed at the timeout)" if con.timed_out else ""}')
+    return con, True
+
+
+def run_direct(args, kernel, l2_initrd):
+    cons = []
+    for boot in args.boot:
+        argv = [args.skiff] + (['-v'] if args.skiff_verbose else []) + [
+            '--kernel', kernel[{'bzimage': 'bzimage', 'pvh': 'vmlinux'}[boot]],
+            '--initramfs', l2_initrd, '--cmdline', L2_CMDLINE,
+            '--cpus', f'boot={L2_CPUS}', '--memory', 'size=512M', '--serial', 'tty']
+        con = Console(os.path.join(args.log_dir, f'direct-{boot}.log'))
+        log(f'starting skiff on the host for {boot}, log in {con.log_path}')
+        con.run(argv, args.skiff_timeout)
+        if con.timed_out:
+            con.status = 137
+        cons.append((boot, con))
+    return cons
+
+
+def kvm_runs_native(args):
+    """Whether /dev/kvm runs guest code at native speed: a PVH guest counting
+    down 50 million loop iterations finishes within 3 s there (milliseconds of
+    guest time), and would take over a minute where every instruction is
+    emulated."""
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return False
+    with tempfile.TemporaryDirectory(prefix='skiff-probe-') as tmp:
+        obj, elf = os.path.join(tmp, 'probe.o'), os.path.join(tmp, 'probe.elf')
+        run(['gcc', '-c', '-o', obj, os.path.join(HERE, 'probe.S')], what='assembling the probe')
+        run(['ld', '-static', '-nostdlib', '--build-id=none', '-z', 'noexecstack',
+             '-T', os.path.join(HERE, 'probe.ld'), '-o', elf, obj], what='linking the probe')
+        try:
+            r = subprocess.run([args.qemu, '-M', 'microvm', '-enable-kvm',
+                                '-cpu', 'host,-arch-capabilities', '-m', '32M', '-nodefaults',
+                                '-nographic', '-device', 'isa-debug-exit,iobase=0xf4',
+                                '-kernel', elf], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=3)
+        except subprocess.TimeoutExpired:
+            return False
+        # isa-debug-exit: QEMU exits with (value << 1) | 1; the probe writes 0x10.
+        return r.returncode == 0x21
+
+
+class Lock:
+    def __init__(self, cache):
+        os.makedirs(cache, exist_ok=True)
+        self.path = os.path.join(cache, 'lock')
+
+    def __enter__(self):
+        self.f = open(self.path, 'w')
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--skiff', required=True, help='the skiff binary to test')
+    ap.add_argument('--boot', action='append', choices=sorted(BOOTS),
+                    help='image to boot: bzimage or pvh (repeatable; default both)')
+    ap.add_argument('--cache', default='nested-cache', help='asset cache directory')
+    ap.add_argument('--log-dir', help='where console logs go (default: the cache)')
+    ap.add_argument('--mode', choices=['auto', 'nested', 'direct'], default='auto',
+                    help='direct: skiff on this /dev/kvm; nested: inside a QEMU TCG L1; '
+                    'auto: direct if a probe shows /dev/kvm at native speed')
+    ap.add_argument('--qemu', default=shutil.which('qemu-system-x86_64'))
+    ap.add_argument('--timeout', type=int, default=900, help='hard limit for L1, seconds')
+    ap.add_argument('--skiff-timeout', type=int, default=600, help='limit for each skiff run')
+    ap.add_argument('--skiff-verbose', action='store_true', help='run skiff with -v')
+    ap.add_argument('--l1-extra', action='append', default=[], metavar='PATH',
+                    help='also put this host file (and its libraries) into L1, at the same path')
+    ap.add_argument('--prepare-only', action='store_true', help='fetch and build assets, then stop')
+    args = ap.parse_args()
+    args.boot = args.boot or sorted(BOOTS)
+    args.cache = os.path.abspath(args.cache)
+    args.log_dir = os.path.abspath(args.log_dir or args.cache)
+    args.skiff = os.path.abspath(args.skiff)
+    args.l1_extra = [os.path.abspath(p) for p in args.l1_extra]
+    os.makedirs(args.log_dir, exist_ok=True)
+
+    step = 'preparing assets'
+    con = None
+    try:
+        if not os.access(args.skiff, os.X_OK):
+            raise TestError(f'{args.skiff} is not an executable')
+        if not args.qemu:
+            raise TestError('qemu-system-x86_64 is not installed')
+        with Lock(args.cache):
+            kernel, busybox, l2_initrd = prepare(args.cache)
+        log(f'kernel {kernel["package"]}: bzImage and PVH vmlinux ready')
+        if args.prepare_only:
+            return 0
+        step = 'probing /dev/kvm'
+        mode = args.mode
+        if mode == 'auto':
+            mode = 'direct' if kvm_runs_native(args) else 'nested'
+            log(f'/dev/kvm {"runs guest code natively" if mode == "direct" else "is too slow (or absent) for Linux"}: {mode} mode')
+        if mode == 'direct':
+            step = 'running skiff on the host'
+            for boot, con in run_direct(args, kernel, l2_initrd):
+                step = f'checking the {boot} boot'
+                check_boot(con, boot, nested=False)
+                log(f'{boot}: PASS ({con.elapsed:.1f} s)')
+        else:
+            step = 'running L1'
+            con, _ = run_nested(args, kernel, busybox, l2_initrd)
+            step = 'checking L1'
+            check_l1(con)
+            for boot in args.boot:
+                step = f'checking the {boot} boot'
+                check_boot(con, boot, nested=True)
+                log(f'{boot}: PASS')
+    except TestError as e:
+        print(f'FAIL while {step}: {e}', flush=True)
+        if con is not None:
+            print(f'----- console log, last {TAIL_LINES} lines ({con.log_path}) -----')
+            print(con.tail())
+            print('----- end of console log -----', flush=True)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
