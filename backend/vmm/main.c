@@ -6,6 +6,7 @@
  */
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int rc;
 
+    /* A serial reader that goes away must cost output, not the VM. */
+    signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

@@ -36,6 +36,8 @@ def main():
         problems.append(f"marker {a.expect!r} not in the serial output")
     if "FAIL" in out:
         problems.append("the guest reported FAIL")
+    if "runtime error:" in err or "AddressSanitizer" in err:
+        problems.append("a sanitizer reported an error")
     if p.returncode != a.status:
         problems.append(f"exit status {p.returncode}, expected {a.status}")
     if problems:

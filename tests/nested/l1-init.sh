@@ -17,7 +17,7 @@ fail() {
 }
 
 boots=bzimage
-skiff_timeout=600
+skiff_timeout=300
 verbose=
 for arg in $(cat /proc/cmdline); do
     case "$arg" in

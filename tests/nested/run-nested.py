@@ -479,7 +479,7 @@ def main():
                     'auto: direct if a probe shows /dev/kvm at native speed')
     ap.add_argument('--qemu', default=shutil.which('qemu-system-x86_64'))
     ap.add_argument('--timeout', type=int, default=900, help='hard limit for L1, seconds')
-    ap.add_argument('--skiff-timeout', type=int, default=600, help='limit for each skiff run')
+    ap.add_argument('--skiff-timeout', type=int, default=300, help='limit for each skiff run')
     ap.add_argument('--skiff-verbose', action='store_true', help='run skiff with -v')
     ap.add_argument('--l1-extra', action='append', default=[], metavar='PATH',
                     help='also put this host file (and its libraries) into L1, at the same path')

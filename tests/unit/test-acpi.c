@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/aml.h"
 #include "arch/x86_64/layout.h"
 #include "devices/acpi-ged.h"
 #include "devices/acpi-pm.h"
@@ -105,6 +106,72 @@ static uint8_t inb_(vm *v, uint16_t port)
     return val;
 }
 
+/* ---- AML encodings, checked against ACPI 6.5 chapter 20 by hand ---- */
+
+static void check_aml(aml *node, const uint8_t *expect, size_t len)
+{
+    g_autoptr(aml) list = aml_new();
+    const uint8_t *data;
+    size_t n;
+
+    aml_append(list, node);
+    data = aml_data(list, &n);
+    ck_assert_uint_eq(n, len);
+    ck_assert_mem_eq(data, expect, len);
+}
+
+#define CHECK_AML(node, ...)                                                                  \
+    do {                                                                                      \
+        static const uint8_t e_[] = { __VA_ARGS__ };                                          \
+        check_aml(node, e_, sizeof(e_));                                                      \
+    } while (0)
+
+START_TEST(test_aml_encodings)
+{
+    g_autofree uint8_t *big = g_malloc0(5000);
+    aml *pkg;
+
+    CHECK_AML(aml_int(0), 0x00);
+    CHECK_AML(aml_int(1), 0x01);
+    CHECK_AML(aml_int(UINT64_MAX), 0xff);
+    CHECK_AML(aml_int(2), 0x0a, 0x02);
+    CHECK_AML(aml_int(0x100), 0x0b, 0x00, 0x01);
+    CHECK_AML(aml_int(0x10000), 0x0c, 0x00, 0x00, 0x01, 0x00);
+    CHECK_AML(aml_int(0x100000000ULL), 0x0e, 0, 0, 0, 0, 1, 0, 0, 0);
+    CHECK_AML(aml_string("AB"), 0x0d, 'A', 'B', 0);
+    CHECK_AML(aml_eisaid("PNP0A08"), 0x0c, 0x41, 0xd0, 0x0a, 0x08);
+    CHECK_AML(aml_name("\\_SB.PCI0.ISA"), '\\', 0x2f, 3, '_', 'S', 'B', '_', 'P', 'C', 'I', '0',
+              'I', 'S', 'A', '_');
+    CHECK_AML(aml_name("\\_SB.PCI0"), '\\', 0x2e, '_', 'S', 'B', '_', 'P', 'C', 'I', '0');
+    CHECK_AML(aml_name("^^FOO"), '^', '^', 'F', 'O', 'O', '_');
+    CHECK_AML(aml_name("\\"), '\\', 0x00);
+    CHECK_AML(aml_local(7), 0x67);
+    CHECK_AML(aml_arg(0), 0x68);
+    CHECK_AML(aml_field_entry("GDAT", 32), 'G', 'D', 'A', 'T', 0x20);
+    /* A field element's PkgLength does not count itself. */
+    CHECK_AML(aml_field_entry(NULL, 64), 0x00, 0x40, 0x04);
+
+    /* PkgLength: 1 byte up to 63 in all, then 2 (12 bits), then 3 (20 bits). */
+    CHECK_AML(aml_buffer(big, 60), 0x11, 0x3f, 0x0a, 60, [4 ... 63] = 0);
+    CHECK_AML(aml_buffer(big, 61), 0x11, 0x41, 0x04, 0x0a, 61, [5 ... 65] = 0);
+    CHECK_AML(aml_buffer(big, 100), 0x11, 0x48, 0x06, 0x0a, 100, [5 ... 104] = 0);
+    CHECK_AML(aml_buffer(big, 5000), 0x11, 0x8e, 0x38, 0x01, 0x0b, 0x88, 0x13, [7 ... 5006] = 0);
+
+    pkg = aml_package();
+    aml_append(pkg, aml_int(5));
+    aml_append(pkg, aml_string("X"));
+    CHECK_AML(aml_name_decl("_S5", pkg), 0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x02, 0x0a, 5, 0x0d,
+              'X', 0);
+    CHECK_AML(aml_qword_memory(0x100000000ULL, 0x1ffffffffULL, true), 0x8a, 43, 0, 0, 0x0c, 0x03,
+              0, 0, 0, 0, 0, 0, 0, 0, /* granularity */
+              0, 0, 0, 0, 1, 0, 0, 0, /* min */
+              0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, /* max */
+              0, 0, 0, 0, 0, 0, 0, 0, /* translation */
+              0, 0, 0, 0, 1, 0, 0, 0); /* length */
+    CHECK_AML(aml_interrupt(true, false, true, true, 0x123), 0x89, 6, 0, 0x0d, 1, 0x23, 0x01, 0, 0);
+}
+END_TEST
+
 /* ---- table helpers ---- */
 
 #define MEM_SIZE LAYOUT_ACPI_END
@@ -145,7 +212,7 @@ static void tables_build(struct tables *t, unsigned boot, unsigned max)
     g_autoptr(GError) error = NULL;
 
     t->mem = g_malloc(MEM_SIZE);
-    memset(t->mem, 0xcc, MEM_SIZE);   /* no accidental zero checksums */
+    memset(t->mem, 0xcc, MEM_SIZE);   /* stale bytes, as after a reset */
     t->gm = guest_mem_new_from_buffer(t->mem, MEM_SIZE);
     ck_assert_msg(acpi_build_tables(t->gm, &cfg, &t->rsdp, &error) == 0, "%s",
                   error ? error->message : "?");
@@ -231,6 +298,10 @@ static void check_tables(unsigned boot, unsigned max)
     ck_assert_uint_eq(rd32(rsdp + 20), 36);
     ck_assert_uint_eq(sum(rsdp, 36), 0);
     ck_assert_uint_eq(rd32(rsdp + 16), 0);   /* no RSDT */
+    /* The builder cleared the area: no stale bytes in the gaps. */
+    for (uint64_t a = t.rsdp + 36; a < rd64(rsdp + 24); a++)
+        ck_assert_uint_eq(t.mem[a], 0);
+    ck_assert_uint_eq(t.mem[LAYOUT_ACPI_END - 1], 0);
 
     xsdt = table_at(&t, rd64(rsdp + 24), "XSDT");
     ck_assert_uint_eq(rd32(xsdt + 4), 36 + 3 * 8);
@@ -718,10 +789,13 @@ END_TEST
 static Suite *acpi_suite(void)
 {
     Suite *s = suite_create("acpi");
+    TCase *encodings = tcase_create("aml");
     TCase *tables = tcase_create("tables");
     TCase *iasl = tcase_create("iasl");
     TCase *devices = tcase_create("devices");
 
+    tcase_add_test(encodings, test_aml_encodings);
+    suite_add_tcase(s, encodings);
     tcase_add_test(tables, test_tables_1_1);
     tcase_add_test(tables, test_tables_2_8);
     tcase_add_test(tables, test_tables_x2apic);

@@ -196,7 +196,8 @@ static struct elf_spec elf_default(bool is64)
     };
 }
 
-static size_t note_put(uint8_t *p, const char *name, uint32_t type, uint64_t desc, unsigned desc_size)
+static size_t note_put(uint8_t *p, const char *name, uint32_t type, uint64_t desc,
+                       unsigned desc_size)
 {
     uint32_t namesz = strlen(name) + 1;
     size_t off = 12;

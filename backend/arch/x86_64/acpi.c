@@ -12,6 +12,7 @@
 
 #include "arch/x86_64/aml.h"
 #include "arch/x86_64/layout.h"
+#include "devices/acpi-ged.h"
 
 #define ACPI_OEM_ID            "SKIFF "
 #define ACPI_OEM_REVISION      1
@@ -72,6 +73,7 @@ static void put_bytes(GByteArray *t, const void *p, size_t len)
 
 static void put_le(GByteArray *t, uint64_t v, unsigned bytes)
 {
+    g_assert(bytes <= 8);
     for (unsigned i = 0; i < bytes; i++) {
         uint8_t b = (uint8_t)(v >> (8 * i));
 
@@ -222,7 +224,8 @@ static aml *dsdt_ged(void)
 
     /* Reading GDAT clears the selector in the device, so read it once. */
     aml_append(evt, aml_store(aml_name("GDAT"), aml_local(0)));
-    if_power = aml_if(aml_lequal(aml_and(aml_local(0), aml_int(1)), aml_int(1)));
+    if_power = aml_if(aml_lequal(aml_and(aml_local(0), aml_int(ACPI_GED_EVENT_POWER_BUTTON)),
+                                 aml_int(ACPI_GED_EVENT_POWER_BUTTON)));
     aml_append(if_power, aml_notify(aml_name("\\_SB.PWRB"), aml_int(0x80)));
     aml_append(evt, if_power);
     aml_append(dev, evt);
@@ -395,7 +398,8 @@ int acpi_build_tables(guest_mem *gm, const struct acpi_config *cfg, uint64_t *rs
         return -1;
 
     xsdt = table_new("XSDT", 1, "SKIFXSDT");
-    put_le(xsdt, 0, 8 * 3);                /* FADT, MADT, MCFG; the DSDT hangs off the FADT */
+    for (int i = 0; i < 3; i++)
+        put_le(xsdt, 0, 8);                /* FADT, MADT, MCFG; the DSDT hangs off the FADT */
     fadt = build_fadt();
     dsdt = build_dsdt();
     madt = build_madt(cfg);

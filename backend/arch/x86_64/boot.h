@@ -18,7 +18,7 @@ struct boot_config {
     const char *initramfs;   /* path or NULL */
     const char *cmdline;     /* or NULL */
     uint64_t rsdp_gpa;       /* 0 if no ACPI */
-    const struct e820_map *e820;
+    const struct e820_map *e820;   /* NULL: e820_build(gm) */
 };
 
 struct boot_info {

@@ -294,7 +294,8 @@ int bzimage_load(guest_mem *gm, const uint8_t *image, size_t size, const struct 
         return -1;
     }
     /* cmdline_size excludes the NUL; a kernel may announce more than we have room for. */
-    if (boot_cmdline_prepare(gm, cfg->cmdline, MIN((uint64_t)h.cmdline_size + 1, LAYOUT_CMDLINE_MAX),
+    if (boot_cmdline_prepare(gm, cfg->cmdline,
+                             MIN((uint64_t)h.cmdline_size + 1, LAYOUT_CMDLINE_MAX),
                              &cmdline_dst, &cmdline_size, error) < 0) {
         return -1;
     }

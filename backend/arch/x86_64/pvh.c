@@ -340,7 +340,8 @@ static int elf_check_segments(const struct elf_file *elf, const guest_mem *gm,
         }
         if (seg.filesz > seg.memsz) {
             g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                        _("ELF segment %" G_GUINT64_FORMAT " has a file size larger than its memory size"),
+                        _("ELF segment %" G_GUINT64_FORMAT " has a file size larger than its "
+                          "memory size"),
                         i);
             return -1;
         }
@@ -420,7 +421,8 @@ int pvh_load(guest_mem *gm, const uint8_t *image, size_t size, const struct boot
     }
     if (!entry_loaded || entry > G_MAXUINT32) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("PVH entry point 0x%" G_GINT64_MODIFIER "x is not inside a loaded 32-bit segment"),
+                    _("PVH entry point 0x%" G_GINT64_MODIFIER "x is not inside a loaded 32-bit "
+                      "segment"),
                     entry);
         return -1;
     }

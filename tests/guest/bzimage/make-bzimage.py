@@ -8,6 +8,7 @@ one address, so it says it is not relocatable and asks for pref_address.
 """
 import argparse
 import struct
+import sys
 
 SETUP_SECTS = 4
 HEADER_END = 0x26C                  # 2.15 header: up to kernel_info_offset
@@ -24,6 +25,10 @@ def main():
 
     with open(a.flat, "rb") as f:
         kernel = f.read()
+    if len(kernel) > 8 << 20:
+        # objcopy -O binary spans the lowest to the highest load address: a
+        # section left at another load address blows the file up.
+        sys.exit(f"{a.flat}: {len(kernel)} bytes; is a section's load address off?")
     kernel += b"\0" * (-len(kernel) % 16)           # syssize counts 16-byte units
     init_size = (len(kernel) + 0xFFF) & ~0xFFF
 
