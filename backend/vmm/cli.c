@@ -291,7 +291,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
         { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &o->log_file,
           N_("Write the log here instead of stderr"), N_("PATH") },
         { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     GOptionGroup *group = g_option_group_new("skiff", "", "", o, NULL);

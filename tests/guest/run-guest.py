@@ -17,6 +17,7 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--expect", required=True, help="text the guest's serial output must contain")
     ap.add_argument("--status", type=int, default=0, help="expected exit status of skiff")
+    ap.add_argument("--expect-log", default="", help="text skiff's log (stderr) must contain")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("args", nargs="*", help="more skiff arguments (after --)")
     a = ap.parse_args()
@@ -34,6 +35,8 @@ def main():
     problems = []
     if a.expect not in out:
         problems.append(f"marker {a.expect!r} not in the serial output")
+    if a.expect_log and a.expect_log not in err:
+        problems.append(f"{a.expect_log!r} not in skiff's log")
     if "FAIL" in out:
         problems.append("the guest reported FAIL")
     if "runtime error:" in err or "AddressSanitizer" in err:
