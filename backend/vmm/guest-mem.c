@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vmm/guest-mem.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static void *map_ram(uint64_t size, bool shared, bool hugepages, GError **error)
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (p == MAP_FAILED) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    _("cannot map %" G_GUINT64_FORMAT " MiB of guest memory%s: %s"), size >> 20,
+                    _("cannot map %" PRIu64 " MiB of guest memory%s: %s"), size >> 20,
                     hugepages ? _(" in huge pages") : "", g_strerror(errno));
         return NULL;
     }
@@ -95,8 +96,8 @@ static int check_range(const guest_mem *gm, uint64_t gpa, uint64_t len, void **p
     *p = guest_mem_ptr(gm, gpa, len);
     if (!*p) {
         g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_INVALID,
-                    _("guest range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
-                      "x is outside guest RAM"), gpa, len);
+                    _("guest range 0x%" PRIx64 "+0x%" PRIx64
+                      " is outside guest RAM"), gpa, len);
         return -1;
     }
     return 0;

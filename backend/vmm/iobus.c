@@ -6,6 +6,7 @@
  */
 #include "vmm/iobus.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "vmm/error.h"
@@ -50,7 +51,7 @@ int iobus_register(iobus *bus, uint64_t base, uint64_t len, const char *owner, i
 
     if (len == 0 || base + len - 1 < base) {
         g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_INVALID,
-                    _("%s: invalid %s range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x"),
+                    _("%s: invalid %s range 0x%" PRIx64 "+0x%" PRIx64 ""),
                     owner, bus->name, base, len);
         return -1;
     }
@@ -59,8 +60,8 @@ int iobus_register(iobus *bus, uint64_t base, uint64_t len, const char *owner, i
 
         if (base <= o->base + o->len - 1 && o->base <= base + len - 1) {
             g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_EXISTS,
-                        _("%s: %s range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
-                          "x overlaps %s"), owner, bus->name, base, len, o->owner);
+                        _("%s: %s range 0x%" PRIx64 "+0x%" PRIx64
+                          " overlaps %s"), owner, bus->name, base, len, o->owner);
             return -1;
         }
         if (o->base > base)

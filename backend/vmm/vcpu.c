@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vmm/vcpu.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <pthread.h>
 #include <signal.h>
@@ -74,21 +75,21 @@ static void log_registers(vcpu *v)
         log_error(_("vCPU %u: registers unavailable"), v->index);
         return;
     }
-    log_error("vCPU %u: rip=%016" G_GINT64_MODIFIER "x rflags=%016" G_GINT64_MODIFIER "x "
-              "rsp=%016" G_GINT64_MODIFIER "x rbp=%016" G_GINT64_MODIFIER "x",
+    log_error("vCPU %u: rip=%016" PRIx64 " rflags=%016" PRIx64 " "
+              "rsp=%016" PRIx64 " rbp=%016" PRIx64 "",
               v->index, r.rip, r.rflags, r.rsp, r.rbp);
-    log_error("vCPU %u: rax=%016" G_GINT64_MODIFIER "x rbx=%016" G_GINT64_MODIFIER "x "
-              "rcx=%016" G_GINT64_MODIFIER "x rdx=%016" G_GINT64_MODIFIER "x "
-              "rsi=%016" G_GINT64_MODIFIER "x rdi=%016" G_GINT64_MODIFIER "x",
+    log_error("vCPU %u: rax=%016" PRIx64 " rbx=%016" PRIx64 " "
+              "rcx=%016" PRIx64 " rdx=%016" PRIx64 " "
+              "rsi=%016" PRIx64 " rdi=%016" PRIx64 "",
               v->index, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi);
-    log_error("vCPU %u: r8=%016" G_GINT64_MODIFIER "x r9=%016" G_GINT64_MODIFIER "x "
-              "r10=%016" G_GINT64_MODIFIER "x r11=%016" G_GINT64_MODIFIER "x "
-              "r12=%016" G_GINT64_MODIFIER "x r13=%016" G_GINT64_MODIFIER "x "
-              "r14=%016" G_GINT64_MODIFIER "x r15=%016" G_GINT64_MODIFIER "x",
+    log_error("vCPU %u: r8=%016" PRIx64 " r9=%016" PRIx64 " "
+              "r10=%016" PRIx64 " r11=%016" PRIx64 " "
+              "r12=%016" PRIx64 " r13=%016" PRIx64 " "
+              "r14=%016" PRIx64 " r15=%016" PRIx64 "",
               v->index, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15);
-    log_error("vCPU %u: cs=%04x(base %" G_GINT64_MODIFIER "x l=%u db=%u) ds=%04x ss=%04x "
-              "cr0=%" G_GINT64_MODIFIER "x cr2=%" G_GINT64_MODIFIER "x cr3=%" G_GINT64_MODIFIER
-              "x cr4=%" G_GINT64_MODIFIER "x efer=%" G_GINT64_MODIFIER "x",
+    log_error("vCPU %u: cs=%04x(base %" PRIx64 " l=%u db=%u) ds=%04x ss=%04x "
+              "cr0=%" PRIx64 " cr2=%" PRIx64 " cr3=%" PRIx64
+              " cr4=%" PRIx64 " efer=%" PRIx64 "",
               v->index, s.cs.selector, s.cs.base, s.cs.l, s.cs.db, s.ds.selector, s.ss.selector,
               s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
 }
@@ -109,12 +110,12 @@ static enum vm_stop_reason handle_exit(vcpu *v, const struct hv_exit *e)
         break;
     case HV_EXIT_UNHANDLED_IO:
         if (e->io_is_write)
-            log_error(_("vCPU %u: unsupported %s write at 0x%" G_GINT64_MODIFIER "x, %u byte(s), "
-                        "value 0x%" G_GINT64_MODIFIER "x: no device there"),
+            log_error(_("vCPU %u: unsupported %s write at 0x%" PRIx64 ", %u byte(s), "
+                        "value 0x%" PRIx64 ": no device there"),
                       v->index, e->io_is_mmio ? "MMIO" : _("I/O port"), e->io_addr, e->io_len,
                       e->io_data);
         else
-            log_error(_("vCPU %u: unsupported %s read at 0x%" G_GINT64_MODIFIER "x, %u byte(s): "
+            log_error(_("vCPU %u: unsupported %s read at 0x%" PRIx64 ", %u byte(s): "
                         "no device there"),
                       v->index, e->io_is_mmio ? "MMIO" : _("I/O port"), e->io_addr, e->io_len);
         break;

@@ -6,6 +6,7 @@
  */
 #include "vmm/vmm.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -320,7 +321,7 @@ enum vm_stop_reason vm_run(const struct vm_config *cfg, struct vm_persist *persi
     g_source_attach(stop_source, vm->ctx);
     g_source_unref(stop_source);
 
-    log_info(_("starting %u vCPU(s), %" G_GUINT64_FORMAT " MiB"), vm->vcpus->len,
+    log_info(_("starting %u vCPU(s), %" PRIu64 " MiB"), vm->vcpus->len,
              cfg->memory_size >> 20);
     for (guint i = 0; i < vm->vcpus->len; i++) {
         if (vcpu_start(g_ptr_array_index(vm->vcpus, i), error) < 0) {

@@ -3,6 +3,7 @@
  * ACPI tables (structure, checksums, and iasl's disassembler as an independent
  * parser) and the hardware-reduced ACPI devices against a fake VM.
  */
+#include <inttypes.h>
 #include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -231,7 +232,7 @@ static const uint8_t *table_at(const struct tables *t, uint64_t gpa, const char 
     uint32_t len;
 
     ck_assert_msg(gpa >= LAYOUT_ACPI_START && gpa + 36 <= LAYOUT_ACPI_END,
-                  "%s at 0x%" G_GINT64_MODIFIER "x outside the ACPI area", sig, gpa);
+                  "%s at 0x%" PRIx64 " outside the ACPI area", sig, gpa);
     h = t->mem + gpa;
     len = rd32(h + 4);
     ck_assert_msg(len >= 36 && gpa + len <= LAYOUT_ACPI_END, "%s length %u", sig, len);

@@ -5,6 +5,7 @@
  * Expected values are ABI facts (Xen start_info.h, Linux boot.rst), read back
  * at raw offsets so that a wrong struct in the loader cannot hide itself.
  */
+#include <inttypes.h>
 #include <check.h>
 #include <elf.h>
 #include <glib.h>
@@ -61,7 +62,7 @@ static void assert_untouched_except(const struct mem *m, const struct boot_range
             kept = a >= keep[i].start && a < keep[i].end;
         }
         if (!kept && m->buf[a] != FILL) {
-            ck_abort_msg("guest byte at 0x%" G_GINT64_MODIFIER "x was written", a);
+            ck_abort_msg("guest byte at 0x%" PRIx64 " was written", a);
         }
     }
 }
@@ -100,8 +101,8 @@ static void assert_entry(const struct e820_map *map, unsigned i, uint64_t addr, 
     ck_assert_uint_lt(i, map->n);
     ck_assert_msg(map->entries[i].addr == addr && map->entries[i].size == size &&
                   map->entries[i].type == type,
-                  "entry %u: 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x type %u, want "
-                  "0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x type %u",
+                  "entry %u: 0x%" PRIx64 "+0x%" PRIx64 " type %u, want "
+                  "0x%" PRIx64 "+0x%" PRIx64 " type %u",
                   i, (uint64_t)map->entries[i].addr, (uint64_t)map->entries[i].size,
                   map->entries[i].type, addr, size, type);
 }

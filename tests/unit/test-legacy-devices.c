@@ -3,6 +3,7 @@
  * The legacy devices (16550A UART, i8042, MC146818 RTC, PCI host) driven through
  * their registered handlers, on a fake VM defined here: vm.c is not linked.
  */
+#include <inttypes.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ static int fake_register(vm *vm, bool is_pio, uint64_t base, uint64_t len, io_ha
         const struct fake_range *r = &vm->ranges[i];
 
         if (r->is_pio == is_pio && base < r->base + r->len && r->base < base + len) {
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "overlap at 0x%" G_GINT64_MODIFIER "x",
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "overlap at 0x%" PRIx64 "",
                         base);
             return -1;
         }
@@ -99,11 +100,11 @@ static void fake_access(vm *vm, bool is_pio, uint64_t addr, uint8_t *data, uint3
         if (r->is_pio == is_pio && addr >= r->base && addr - r->base < r->len) {
             ck_assert_msg(len <= r->len - (addr - r->base), "access straddles a range end");
             ck_assert_msg(r->fn(r->opaque, addr - r->base, data, len, is_write),
-                          "handler rejected access at 0x%" G_GINT64_MODIFIER "x", addr);
+                          "handler rejected access at 0x%" PRIx64 "", addr);
             return;
         }
     }
-    ck_abort_msg("no handler at 0x%" G_GINT64_MODIFIER "x", addr);
+    ck_abort_msg("no handler at 0x%" PRIx64 "", addr);
 }
 
 static vm fake;

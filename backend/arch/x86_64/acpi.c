@@ -7,6 +7,7 @@
  */
 #include "arch/x86_64/acpi.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -419,7 +420,7 @@ int acpi_build_tables(guest_mem *gm, const struct acpi_config *cfg, uint64_t *rs
     }
     if (next > LAYOUT_ACPI_END) {
         g_set_error(error, ACPI_ERROR, 0,
-                    _("ACPI tables need %" G_GUINT64_FORMAT " bytes but only %" G_GUINT64_FORMAT
+                    _("ACPI tables need %" PRIu64 " bytes but only %" PRIu64
                       " are reserved for them (too many vCPUs?)"),
                     (uint64_t)(next - LAYOUT_ACPI_START), (uint64_t)(LAYOUT_ACPI_END - LAYOUT_ACPI_START));
         return -1;
@@ -436,8 +437,8 @@ int acpi_build_tables(guest_mem *gm, const struct acpi_config *cfg, uint64_t *rs
     area = guest_mem_ptr(gm, LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START);
     if (!area) {
         g_set_error(error, ACPI_ERROR, 0,
-                    _("the ACPI table area 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER
-                      "x is not guest RAM"),
+                    _("the ACPI table area 0x%" PRIx64 "-0x%" PRIx64
+                      " is not guest RAM"),
                     (uint64_t)LAYOUT_ACPI_START, (uint64_t)(LAYOUT_ACPI_END - 1));
         return -1;
     }

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/boot.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
@@ -59,8 +60,8 @@ int boot_place_initrd(const guest_mem *gm, uint64_t limit, uint64_t size,
 
 no_space:
     g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
-                _("initramfs (%" G_GUINT64_FORMAT " bytes) does not fit in guest RAM between "
-                  "0x%llx and 0x%" G_GINT64_MODIFIER "x beside the kernel"),
+                _("initramfs (%" PRIu64 " bytes) does not fit in guest RAM between "
+                  "0x%llx and 0x%" PRIx64 " beside the kernel"),
                 size, LAYOUT_HIGH_MEMORY, top);
     return -1;
 }
@@ -74,7 +75,7 @@ int boot_cmdline_prepare(const guest_mem *gm, const char *cmdline, uint64_t max_
     if (len >= max_size) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
                     _("the command line is %zu bytes long; the kernel accepts at most %"
-                      G_GUINT64_FORMAT),
+                      PRIu64),
                     len, max_size - 1);
         return -1;
     }

@@ -7,6 +7,7 @@
  * with rsi = boot_params. The image is hostile input: everything is checked
  * before guest memory is written.
  */
+#include <inttypes.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <string.h>
@@ -151,8 +152,8 @@ static int header_parse(const uint8_t *image, size_t size, struct bz_header *h, 
     /* Both terms are far below 2^64: setup <= 128 KiB, kernel < 64 GiB. */
     if (size < h->setup_size + h->kernel_size) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("bzImage is truncated: %zu bytes, the header announces %" G_GUINT64_FORMAT
-                      " bytes of setup and %" G_GUINT64_FORMAT " bytes of kernel"),
+                    _("bzImage is truncated: %zu bytes, the header announces %" PRIu64
+                      " bytes of setup and %" PRIu64 " bytes of kernel"),
                     size, h->setup_size, h->kernel_size);
         return -1;
     }
@@ -203,23 +204,23 @@ static int choose_load_address(const guest_mem *gm, const struct bz_header *h, u
     if (!h->relocatable) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
                     _("the kernel is not relocatable and does not fit at its preferred address "
-                      "0x%" G_GINT64_MODIFIER "x (%" G_GUINT64_FORMAT " bytes; guest RAM below "
-                      "4 GiB ends at 0x%" G_GINT64_MODIFIER "x)"),
+                      "0x%" PRIx64 " (%" PRIu64 " bytes; guest RAM below "
+                      "4 GiB ends at 0x%" PRIx64 ")"),
                     h->pref_address, need, low_end);
         return -1;
     }
     align = h->kernel_alignment;
     if (align == 0 || (align & (align - 1)) != 0) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("bzImage kernel_alignment 0x%" G_GINT64_MODIFIER "x is not a power of two"),
+                    _("bzImage kernel_alignment 0x%" PRIx64 " is not a power of two"),
                     align);
         return -1;
     }
     addr = (LAYOUT_HIGH_MEMORY + align - 1) & ~(align - 1);   /* align < 2^32: no overflow */
     if (addr > low_end || need > low_end - addr) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
-                    _("the kernel needs %" G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x; "
-                      "guest RAM below 4 GiB ends at 0x%" G_GINT64_MODIFIER "x"),
+                    _("the kernel needs %" PRIu64 " bytes at 0x%" PRIx64 "; "
+                      "guest RAM below 4 GiB ends at 0x%" PRIx64 ""),
                     need, addr, low_end);
         return -1;
     }
@@ -282,7 +283,7 @@ int bzimage_load(guest_mem *gm, const uint8_t *image, size_t size, const struct 
     kernel_dst = guest_mem_ptr(gm, load, footprint);
     if (kernel_dst == NULL) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
-                    _("the kernel at 0x%" G_GINT64_MODIFIER "x (%" G_GUINT64_FORMAT " bytes) is "
+                    _("the kernel at 0x%" PRIx64 " (%" PRIu64 " bytes) is "
                       "not in guest RAM"),
                     load, footprint);
         return -1;

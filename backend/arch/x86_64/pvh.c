@@ -6,6 +6,7 @@
  * and against guest RAM, and everything is validated before guest memory is
  * written, so a rejected image leaves the guest untouched.
  */
+#include <inttypes.h>
 #include <elf.h>
 #include <glib.h>
 #include <glib/gi18n.h>
@@ -169,13 +170,13 @@ static int elf_parse_header(struct elf_file *elf, const uint8_t *image, size_t s
     }
     if (elf->phnum == 0 || elf->phnum == PN_XNUM) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("ELF file has no usable program headers (e_phnum %" G_GUINT64_FORMAT ")"),
+                    _("ELF file has no usable program headers (e_phnum %" PRIu64 ")"),
                     elf->phnum);
         return -1;
     }
     if (elf->phentsize < (elf->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("ELF program header size %" G_GUINT64_FORMAT " is too small"),
+                    _("ELF program header size %" PRIu64 " is too small"),
                     elf->phentsize);
         return -1;
     }
@@ -340,15 +341,15 @@ static int elf_check_segments(const struct elf_file *elf, const guest_mem *gm,
         }
         if (seg.filesz > seg.memsz) {
             g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                        _("ELF segment %" G_GUINT64_FORMAT " has a file size larger than its "
+                        _("ELF segment %" PRIu64 " has a file size larger than its "
                           "memory size"),
                         i);
             return -1;
         }
         if (!in_file(elf, seg.offset, seg.filesz)) {
             g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                        _("ELF segment %" G_GUINT64_FORMAT " (offset 0x%" G_GINT64_MODIFIER "x, "
-                          "%" G_GUINT64_FORMAT " bytes) lies beyond the end of the file "
+                        _("ELF segment %" PRIu64 " (offset 0x%" PRIx64 ", "
+                          "%" PRIu64 " bytes) lies beyond the end of the file "
                           "(%zu bytes)"),
                         i, seg.offset, seg.filesz, elf->size);
             return -1;
@@ -356,8 +357,8 @@ static int elf_check_segments(const struct elf_file *elf, const guest_mem *gm,
         if (!g_uint64_checked_add(&end, seg.paddr, seg.memsz) || seg.paddr < LAYOUT_HIGH_MEMORY ||
             guest_mem_ptr(gm, seg.paddr, seg.memsz) == NULL) {
             g_set_error(error, BOOT_ERROR, BOOT_ERROR_NO_SPACE,
-                        _("ELF segment %" G_GUINT64_FORMAT " at physical address 0x%"
-                          G_GINT64_MODIFIER "x (%" G_GUINT64_FORMAT " bytes) does not fit in "
+                        _("ELF segment %" PRIu64 " at physical address 0x%"
+                          PRIx64 " (%" PRIu64 " bytes) does not fit in "
                           "guest RAM from 0x%llx"),
                         i, seg.paddr, seg.memsz, LAYOUT_HIGH_MEMORY);
             return -1;
@@ -421,7 +422,7 @@ int pvh_load(guest_mem *gm, const uint8_t *image, size_t size, const struct boot
     }
     if (!entry_loaded || entry > G_MAXUINT32) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                    _("PVH entry point 0x%" G_GINT64_MODIFIER "x is not inside a loaded 32-bit "
+                    _("PVH entry point 0x%" PRIx64 " is not inside a loaded 32-bit "
                       "segment"),
                     entry);
         return -1;
