@@ -12,11 +12,12 @@
 
 static void *map_ram(uint64_t size, bool shared, bool hugepages, GError **error)
 {
-    int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_NORESERVE;
+    int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
     void *p;
 
-    if (hugepages)
-        flags |= MAP_HUGETLB;
+    /* Huge pages are reserved at mmap time, so a pool that is too small fails here
+     * with a message rather than as SIGBUS when the guest touches the memory. */
+    flags |= hugepages ? MAP_HUGETLB : MAP_NORESERVE;
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (p == MAP_FAILED) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
