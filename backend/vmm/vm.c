@@ -274,16 +274,19 @@ static vm *vm_build(const struct vm_config *cfg, const struct vm_persist *persis
     if (vm->ops->vm_create(vm->hv, &vm->hv_vm, error) < 0 ||
         vm->ops->vm_create_irqchip(vm->hv_vm, error) < 0 || map_memory(vm, error) < 0)
         return NULL;
+    log_debug("guest memory mapped");
     for (size_t i = 0; i < G_N_ELEMENTS(platform); i++) {
         if (platform[i].add(vm, error) < 0) {
             g_prefix_error(error, "%s: ", platform[i].name);
             return NULL;
         }
+        log_debug("added %s", platform[i].name);
     }
     if (persist->cmos_valid)
         rtc_load_nvram(vm->rtc, persist->cmos);
     if (load_guest(vm, &boot, error) < 0)
         return NULL;
+    log_debug("ACPI tables and kernel loaded");
     if (vm->ops->supported_cpuid(vm->hv, &cpuid, error) < 0)
         return NULL;
     vm->vcpus = g_ptr_array_new_with_free_func((GDestroyNotify)vcpu_free);

@@ -42,7 +42,6 @@
 #define FADT_F_RESET_REG_SUP   (1u << 10)
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
-#define IAPC_BOOT_ARCH_8042         (1u << 1)
 #define IAPC_BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
 
 #define GAS_SYSTEM_IO          1
@@ -267,10 +266,12 @@ static GByteArray *build_fadt(void)
 
     g_byte_array_set_size(t, FADT_LEN);
     memset(t->data + ACPI_HEADER_LEN, 0, FADT_LEN - ACPI_HEADER_LEN);
-    /* There is an i8042 (keyboard controller, used for reset) and a CMOS RTC,
-     * so 8042 is set and CMOS_RTC_NOT_PRESENT is not; there is no VGA; MSI
-     * works (KVM routes MSIs), so MSI_NOT_SUPPORTED is clear. */
-    set_le(t, FADT_OFF_IAPC_BOOT_ARCH, IAPC_BOOT_ARCH_8042 | IAPC_BOOT_ARCH_VGA_NOT_PRESENT, 2);
+    /* The i8042 is there only for its reset line: 8042 stays clear so that
+     * Linux does not probe for a keyboard and mouse (a second of boot time
+     * under nesting) — it still resets through it as a fallback. There is a
+     * CMOS RTC, so CMOS_RTC_NOT_PRESENT is clear; there is no VGA; MSI works
+     * (KVM routes MSIs), so MSI_NOT_SUPPORTED is clear. */
+    set_le(t, FADT_OFF_IAPC_BOOT_ARCH, IAPC_BOOT_ARCH_VGA_NOT_PRESENT, 2);
     set_le(t, FADT_OFF_FLAGS,
            FADT_F_HW_REDUCED_ACPI | FADT_F_RESET_REG_SUP | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON,
            4);
