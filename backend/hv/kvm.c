@@ -133,7 +133,8 @@ static unsigned kvm_max_vcpus(hv *h)
 
 static int kvm_supported_cpuid(hv *h, GArray **entries, GError **error)
 {
-    for (unsigned nent = 64; nent <= 4096; nent *= 2) {
+    /* Each call costs a round of CPUID exits on nested hosts: ask big enough at once. */
+    for (unsigned nent = 256; nent <= 4096; nent *= 2) {
         g_autofree struct kvm_cpuid2 *c =
             g_malloc0(sizeof(*c) + nent * sizeof(struct kvm_cpuid_entry2));
         GArray *a;

@@ -29,7 +29,10 @@ int main(int argc, char **argv)
 
     /* A serial reader that goes away must cost output, not the VM. */
     signal(SIGPIPE, SIG_IGN);
-    setlocale(LC_ALL, "");
+    /* Only what translated messages need: loading every locale category costs
+     * a file per category at each start. */
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_MESSAGES, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);

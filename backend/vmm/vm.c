@@ -271,8 +271,10 @@ static vm *vm_build(const struct vm_config *cfg, const struct vm_persist *persis
                     cfg->max_vcpus, vm->ops->name, vm->ops->max_vcpus(vm->hv));
         return NULL;
     }
-    if (vm->ops->vm_create(vm->hv, &vm->hv_vm, error) < 0 ||
-        vm->ops->vm_create_irqchip(vm->hv_vm, error) < 0 || map_memory(vm, error) < 0)
+    /* Memory before the irqchip: on some KVM hosts adding a memory slot to a VM
+     * that already has an irqchip costs milliseconds, the other order microseconds. */
+    if (vm->ops->vm_create(vm->hv, &vm->hv_vm, error) < 0 || map_memory(vm, error) < 0 ||
+        vm->ops->vm_create_irqchip(vm->hv_vm, error) < 0)
         return NULL;
     log_debug("guest memory mapped");
     for (size_t i = 0; i < G_N_ELEMENTS(platform); i++) {

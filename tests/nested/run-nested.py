@@ -36,7 +36,7 @@ KVM_MODULES = [('irqbypass', 'kernel/virt/lib/irqbypass.ko'),
                ('kvm_amd', 'kernel/arch/x86/kvm/kvm-amd.ko')]
 L2_CMDLINE = 'console=ttyS0 panic=-1'
 L2_CPUS = 2
-BOOTS = {'bzimage': 'bzImage', 'pvh': 'vmlinux'}
+BOOTS = {'bzimage': 'bzimage', 'pvh': 'vmlinux'}   # boot name: kernel image
 MARKER_RE = re.compile(r'SKIFF-L2-MARKER nproc=(\d+)')
 # Terminal escapes (SeaBIOS clears the screen without a newline) and other
 # control characters, removed before lines are matched.
@@ -75,6 +75,17 @@ def apt_kernel_package():
     raise TestError(f'apt-cache depends {KERNEL_META} names no kernel image package')
 
 
+def apt_download(package, dest):
+    """apt-get download into dest; once more after apt-get update, since a
+    stale package list names versions the archive no longer has."""
+    try:
+        run(['apt-get', 'download', '-q', package], cwd=dest, what='apt-get download')
+    except TestError as e:
+        log(f'{e}\nrunning apt-get update and trying again')
+        run(['apt-get', 'update', '-q'], what='apt-get update')
+        run(['apt-get', 'download', '-q', package], cwd=dest, what='apt-get download')
+
+
 def apt_unpack(package, dest):
     """apt-get download + dpkg -x into dest (once; a stamp marks completion)."""
     stamp = os.path.join(dest, '.unpacked')
@@ -84,7 +95,7 @@ def apt_unpack(package, dest):
         shutil.rmtree(dest)
     os.makedirs(dest)
     log(f'apt-get download {package}')
-    run(['apt-get', 'download', '-q', package], cwd=dest, what='apt-get download')
+    apt_download(package, dest)
     debs = [f for f in os.listdir(dest) if f.endswith('.deb')]
     if len(debs) != 1:
         raise TestError(f'apt-get download {package} left {debs} in {dest}')
@@ -168,11 +179,6 @@ class Cpio:
                 self.dirs.add(d)
                 self._entry(d, stat.S_IFDIR | 0o755)
 
-    def add_bytes(self, path, data, perm=0o644):
-        self.mkdir(os.path.dirname(path))
-        self._entry(path.strip('/'), stat.S_IFREG | perm, data)
-        self._pad(len(data))
-
     def add_file(self, path, src, perm=None):
         """Copies src (symlinks followed) to path, streaming large files."""
         st = os.stat(src)
@@ -201,12 +207,10 @@ def initramfs_base(cpio, busybox, init_script):
 
 
 def build_l2_initrd(path, busybox):
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb', mtime=0) as gz:
+    with open(path, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb', mtime=0) as gz:
         cpio = Cpio(gz)
         initramfs_base(cpio, busybox, os.path.join(HERE, 'l2-init.sh'))
         cpio.finish()
-    os.replace(tmp, path)
 
 
 def shared_libraries(binary):
@@ -231,12 +235,32 @@ def shared_libraries(binary):
     return libs
 
 
-def inputs_key(paths):
+def up_to_date(path, inputs):
+    """Whether path was built from inputs as they are now (paths, sizes,
+    mtimes); returns the key to store beside it after a rebuild."""
     h = hashlib.sha256()
-    for p in paths:
+    for p in inputs:
         st = os.stat(p)
         h.update(f'{p}\0{st.st_size}\0{st.st_mtime_ns}\0'.encode())
-    return h.hexdigest()
+    key = h.hexdigest()
+    try:
+        with open(path + '.key') as f:
+            return os.path.exists(path) and f.read() == key, key
+    except FileNotFoundError:
+        return False, key
+
+
+def build_cached(path, inputs, build):
+    """Runs build(tmp_path) unless path is up to date with inputs."""
+    fresh, key = up_to_date(path, inputs)
+    if fresh:
+        return path
+    log(f'building {os.path.basename(path)}')
+    build(path + '.tmp')
+    os.replace(path + '.tmp', path)
+    with open(path + '.key', 'w') as f:
+        f.write(key)
+    return path
 
 
 def build_l1_initrd(cache, skiff, busybox, kernel, l2_initrd, extra):
@@ -248,40 +272,33 @@ def build_l1_initrd(cache, skiff, busybox, kernel, l2_initrd, extra):
     libs = sorted(libs - set(extra))
     inputs = [skiff, busybox, os.path.join(HERE, 'l1-init.sh'), kernel['bzimage'],
               kernel['vmlinux'], l2_initrd] + kernel['modules'] + libs + extra
-    path = os.path.join(cache, 'l1-initrd.cpio')
-    key = inputs_key(inputs)
-    if os.path.exists(path) and os.path.exists(path + '.key'):
-        with open(path + '.key') as f:
-            if f.read() == key:
-                return path
-    log('building the L1 initramfs')
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        cpio = Cpio(f)
-        initramfs_base(cpio, busybox, os.path.join(HERE, 'l1-init.sh'))
-        cpio.add_file('usr/bin/skiff', skiff, 0o755)
-        for lib in libs:
-            cpio.add_file(lib, lib, 0o755)
-        for path in extra:
-            cpio.add_file(path, path)
-        for mod in kernel['modules']:
-            cpio.add_file('lib/modules/nested/' + os.path.basename(mod), mod, 0o644)
-        cpio.add_file('l2/bzImage', kernel['bzimage'], 0o644)
-        cpio.add_file('l2/vmlinux', kernel['vmlinux'], 0o644)
-        cpio.add_file('l2/initrd.gz', l2_initrd, 0o644)
-        cpio.finish()
-    os.replace(tmp, path)
-    with open(path + '.key', 'w') as f:
-        f.write(key)
-    return path
+
+    def build(out):
+        with open(out, 'wb') as f:
+            cpio = Cpio(f)
+            initramfs_base(cpio, busybox, os.path.join(HERE, 'l1-init.sh'))
+            cpio.add_file('usr/bin/skiff', skiff, 0o755)
+            for lib in libs:
+                cpio.add_file(lib, lib, 0o755)
+            for path in extra:
+                cpio.add_file(path, path)
+            for mod in kernel['modules']:
+                cpio.add_file('lib/modules/nested/' + os.path.basename(mod), mod, 0o644)
+            cpio.add_file('l2/bzImage', kernel['bzimage'], 0o644)
+            cpio.add_file('l2/vmlinux', kernel['vmlinux'], 0o644)
+            cpio.add_file('l2/initrd.gz', l2_initrd, 0o644)
+            cpio.finish()
+
+    return build_cached(os.path.join(cache, 'l1-initrd.cpio'), inputs, build)
 
 
 def prepare(cache):
     os.makedirs(cache, exist_ok=True)
     kernel = prepare_kernel(cache)
     busybox = prepare_busybox(cache)
-    l2_initrd = os.path.join(cache, 'l2-initrd.gz')
-    build_l2_initrd(l2_initrd, busybox)
+    l2_initrd = build_cached(os.path.join(cache, 'l2-initrd.gz'),
+                             [busybox, os.path.join(HERE, 'l2-init.sh')],
+                             lambda out: build_l2_initrd(out, busybox))
     return kernel, busybox, l2_initrd
 
 
@@ -289,6 +306,8 @@ def prepare(cache):
 
 class Console:
     """Runs a command, timestamping each output line into a log, under a hard timeout."""
+
+    current = None   # the running child, killed if this script is terminated
 
     def __init__(self, log_path):
         self.log_path = log_path
@@ -301,7 +320,8 @@ class Console:
         with open(self.log_path, 'w') as logf:
             logf.write('# ' + ' '.join(argv) + '\n')
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT)
+            Console.current = proc
             fd = proc.stdout.fileno()
             buf = b''
             eof = False
@@ -309,7 +329,6 @@ class Console:
                 left = start + timeout - time.monotonic()
                 if left <= 0:
                     self.timed_out = True
-                    os.killpg(proc.pid, signal.SIGKILL)
                     break
                 ready, _, _ = select.select([fd], [], [], left)
                 if not ready:
@@ -326,7 +345,15 @@ class Console:
                     self.lines.append((t, line))
                     logf.write(f'[{t:8.3f}] {line}\n')
                     logf.flush()
-            self.status = proc.wait()
+            try:
+                self.status = proc.wait(timeout=max(1, start + timeout - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.timed_out = True
+            if self.timed_out:
+                proc.kill()
+                self.status = proc.wait()
+            proc.stdout.close()
+            Console.current = None
             self.elapsed = time.monotonic() - start
             logf.write(f'# exit status {self.status}, {self.elapsed:.1f} s'
                        f'{", killed at the timeout" if self.timed_out else ""}\n')
@@ -360,7 +387,7 @@ def check_boot(con, boot, nested):
         limit = end[0] if end else (following[0] if following else None)
     marker = con.find(MARKER_RE.pattern, start, limit)
     if marker is None:
-        raise TestError(f'{boot}: the L2 kernel never ran its /init (no SKIFF-L2-MARKER line)')
+        raise TestError(f'{boot}: the guest kernel never ran its /init (no SKIFF-L2-MARKER line)')
     nproc = int(marker[2].group(1))
     if nproc != L2_CPUS:
         raise TestError(f'{boot}: L2 has {nproc} CPUs online, expected {L2_CPUS}')
@@ -409,14 +436,14 @@ def run_nested(args, kernel, busybox, l2_initrd):
     con.run(argv, args.timeout)
     log(f'L1 ran {con.elapsed:.1f} s, QEMU exit status {con.status}'
         f'{" (killed at the timeout)" if con.timed_out else ""}')
-    return con, True
+    return con
 
 
 def run_direct(args, kernel, l2_initrd):
     cons = []
     for boot in args.boot:
         argv = [args.skiff] + (['-v'] if args.skiff_verbose else []) + [
-            '--kernel', kernel[{'bzimage': 'bzimage', 'pvh': 'vmlinux'}[boot]],
+            '--kernel', kernel[BOOTS[boot]],
             '--initramfs', l2_initrd, '--cmdline', L2_CMDLINE,
             '--cpus', f'boot={L2_CPUS}', '--memory', 'size=512M', '--serial', 'tty']
         con = Console(os.path.join(args.log_dir, f'direct-{boot}.log'))
@@ -467,7 +494,15 @@ class Lock:
         self.f.close()
 
 
+def terminate(signum, frame):
+    if Console.current is not None:
+        Console.current.kill()
+    sys.exit(f'run-nested: terminated by signal {signum}')
+
+
 def main():
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--skiff', required=True, help='the skiff binary to test')
     ap.add_argument('--boot', action='append', choices=sorted(BOOTS),
@@ -508,7 +543,8 @@ def main():
         mode = args.mode
         if mode == 'auto':
             mode = 'direct' if kvm_runs_native(args) else 'nested'
-            log(f'/dev/kvm {"runs guest code natively" if mode == "direct" else "is too slow (or absent) for Linux"}: {mode} mode')
+            speed = 'runs guest code natively' if mode == 'direct' else 'is slow or absent'
+            log(f'/dev/kvm {speed}: {mode} mode')
         if mode == 'direct':
             step = 'running skiff on the host'
             for boot, con in run_direct(args, kernel, l2_initrd):
@@ -517,7 +553,7 @@ def main():
                 log(f'{boot}: PASS ({con.elapsed:.1f} s)')
         else:
             step = 'running L1'
-            con, _ = run_nested(args, kernel, busybox, l2_initrd)
+            con = run_nested(args, kernel, busybox, l2_initrd)
             step = 'checking L1'
             check_l1(con)
             for boot in args.boot:
