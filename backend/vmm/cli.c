@@ -12,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* xAPIC ids are 8 bits and 0xff is the broadcast id. */
-#define CLI_MAX_VCPUS 254
-#define CLI_MIN_MEMORY (4ULL << 20)
-#define HUGEPAGE_SIZE (2ULL << 20)
 
 G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
 
@@ -23,6 +19,8 @@ G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
 #define FORM_MEMORY "size=SIZE[,shared=on|off][,hugepages=on|off]"
 #define FORM_SERIAL "off|null|tty|pty|file=PATH|socket=PATH"
 #define FORM_CONSOLE "off|null"
+#define FORM_SOCKET "path=PATH|fd=N"
+#define FORM_SECCOMP "true|false|log"
 
 void vm_config_clear(struct vm_config *cfg)
 {
@@ -37,6 +35,8 @@ void cli_options_clear(struct cli_options *opts)
 {
     vm_config_clear(&opts->vm);
     g_clear_pointer(&opts->log_file, g_free);
+    g_clear_pointer(&opts->api_socket_path, g_free);
+    g_clear_pointer(&opts->event_monitor_path, g_free);
 }
 
 static int bad_value(GError **error, const char *opt, const char *form, const char *why)
@@ -140,16 +140,16 @@ static gboolean opt_cpus(const char *name, const char *value, gpointer data, GEr
     max = g_hash_table_lookup(kv, "max");
     if (!boot)
         return bad_value(error, "--cpus", FORM_CPUS, _("boot= is required")), FALSE;
-    if (parse_uint(boot, CLI_MAX_VCPUS, &o->vm.boot_vcpus) < 0 || o->vm.boot_vcpus == 0) {
+    if (parse_uint(boot, VM_CONFIG_MAX_VCPUS, &o->vm.boot_vcpus) < 0 || o->vm.boot_vcpus == 0) {
         g_autofree char *why = g_strdup_printf(_("boot=%s is not a number from 1 to %d"), boot,
-                                               CLI_MAX_VCPUS);
+                                               VM_CONFIG_MAX_VCPUS);
         return bad_value(error, "--cpus", FORM_CPUS, why), FALSE;
     }
     o->vm.max_vcpus = o->vm.boot_vcpus;
-    if (max && (parse_uint(max, CLI_MAX_VCPUS, &o->vm.max_vcpus) < 0 ||
+    if (max && (parse_uint(max, VM_CONFIG_MAX_VCPUS, &o->vm.max_vcpus) < 0 ||
                 o->vm.max_vcpus < o->vm.boot_vcpus)) {
         g_autofree char *why = g_strdup_printf(_("max=%s is not a number from boot (%u) to %d"),
-                                               max, o->vm.boot_vcpus, CLI_MAX_VCPUS);
+                                               max, o->vm.boot_vcpus, VM_CONFIG_MAX_VCPUS);
         return bad_value(error, "--cpus", FORM_CPUS, why), FALSE;
     }
     return TRUE;
@@ -171,8 +171,9 @@ static gboolean opt_memory(const char *name, const char *value, gpointer data, G
         g_autofree char *why = g_strdup_printf(_("size=%s is not a size like 512M or 2G"), v);
         return bad_value(error, "--memory", FORM_MEMORY, why), FALSE;
     }
-    if (o->vm.memory_size < CLI_MIN_MEMORY || o->vm.memory_size % 4096) {
-        g_autofree char *why = g_strdup_printf(_("size=%s must be a multiple of 4K and at least 4M"), v);
+    if (o->vm.memory_size < VM_CONFIG_MIN_MEMORY || o->vm.memory_size > VM_CONFIG_MAX_MEMORY ||
+        o->vm.memory_size % 4096) {
+        g_autofree char *why = g_strdup_printf(_("size=%s must be a multiple of 4K, at least 4M and at most 4P"), v);
         return bad_value(error, "--memory", FORM_MEMORY, why), FALSE;
     }
     v = g_hash_table_lookup(kv, "shared");
@@ -181,7 +182,7 @@ static gboolean opt_memory(const char *name, const char *value, gpointer data, G
     v = g_hash_table_lookup(kv, "hugepages");
     if (v && parse_onoff(v, &o->vm.memory_hugepages) < 0)
         return bad_value(error, "--memory", FORM_MEMORY, _("hugepages= takes on or off")), FALSE;
-    if (o->vm.memory_hugepages && o->vm.memory_size % HUGEPAGE_SIZE)
+    if (o->vm.memory_hugepages && o->vm.memory_size % VM_CONFIG_HUGEPAGE_SIZE)
         return bad_value(error, "--memory", FORM_MEMORY,
                          _("with hugepages=on the size must be a multiple of 2M")), FALSE;
     return TRUE;
@@ -239,6 +240,60 @@ static gboolean opt_console(const char *name, const char *value, gpointer data, 
     return parse_char("--console", FORM_CONSOLE, value, false, &o->vm.console, error) == 0;
 }
 
+/* "path=PATH" or "fd=N" (an inherited descriptor). */
+static gboolean parse_path_or_fd(const char *opt, const char *value, char **path, int *fd,
+                                 GError **error)
+{
+    unsigned n;
+
+    g_clear_pointer(path, g_free);
+    *fd = -1;
+    if (g_str_has_prefix(value, "path=") && value[5]) {
+        *path = g_strdup(value + 5);
+        return TRUE;
+    }
+    if (g_str_has_prefix(value, "fd=") && parse_uint(value + 3, G_MAXINT, &n) == 0 && n > 2) {
+        *fd = (int)n;
+        return TRUE;
+    }
+    {
+        g_autofree char *why = g_strdup_printf(_("'%s' is neither path=PATH nor fd=N (N > 2)"),
+                                               value);
+        return bad_value(error, opt, FORM_SOCKET, why), FALSE;
+    }
+}
+
+static gboolean opt_api_socket(const char *name, const char *value, gpointer data, GError **error)
+{
+    struct cli_options *o = data;
+
+    return parse_path_or_fd("--api-socket", value, &o->api_socket_path, &o->api_socket_fd, error);
+}
+
+static gboolean opt_event_monitor(const char *name, const char *value, gpointer data,
+                                  GError **error)
+{
+    struct cli_options *o = data;
+
+    return parse_path_or_fd("--event-monitor", value, &o->event_monitor_path,
+                            &o->event_monitor_fd, error);
+}
+
+static gboolean opt_seccomp(const char *name, const char *value, gpointer data, GError **error)
+{
+    struct cli_options *o = data;
+
+    if (!strcmp(value, "true"))
+        o->seccomp = SECCOMP_MODE_KILL;
+    else if (!strcmp(value, "false"))
+        o->seccomp = SECCOMP_MODE_OFF;
+    else if (!strcmp(value, "log"))
+        o->seccomp = SECCOMP_MODE_LOG;
+    else
+        return bad_value(error, "--seccomp", FORM_SECCOMP, _("unknown mode")), FALSE;
+    return TRUE;
+}
+
 static gboolean opt_verbose(const char *name, const char *value, gpointer data, GError **error)
 {
     struct cli_options *o = data;
@@ -249,10 +304,21 @@ static gboolean opt_verbose(const char *name, const char *value, gpointer data, 
 
 static int check_complete(struct cli_options *o, GError **error)
 {
-    if (o->version)
+    bool serving = o->api_socket_path || o->api_socket_fd >= 0;
+
+    if (o->version || o->print_api_routes)
+        return 0;
+    /* With an API socket, an empty VMM waits for vm.create. */
+    if (!o->vm.kernel && (o->vm.initramfs || o->vm.cmdline)) {
+        g_set_error(error, CLI_ERROR, 1, _("--kernel: --initramfs and --cmdline need a kernel "
+                                           "(expected --kernel PATH)"));
+        return -1;
+    }
+    if (!o->vm.kernel && serving)
         return 0;
     if (!o->vm.kernel) {
-        g_set_error(error, CLI_ERROR, 1, _("--kernel: no kernel given (expected --kernel PATH)"));
+        g_set_error(error, CLI_ERROR, 1, _("--kernel: no kernel given (expected --kernel PATH, "
+                                           "or --api-socket to wait for vm.create)"));
         return -1;
     }
     if (!*o->vm.kernel) {
@@ -286,6 +352,14 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
           N_("virtio-console (not available yet)"), FORM_CONSOLE },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &no_reboot,
           N_("Exit with status 2 when the guest resets, instead of restarting it"), NULL },
+        { "api-socket", 0, 0, G_OPTION_ARG_CALLBACK, opt_api_socket,
+          N_("REST API socket: created at PATH (mode 0600) or inherited as fd N"), FORM_SOCKET },
+        { "event-monitor", 0, 0, G_OPTION_ARG_CALLBACK, opt_event_monitor,
+          N_("Write lifecycle events as JSON to PATH or fd N"), FORM_SOCKET },
+        { "seccomp", 0, 0, G_OPTION_ARG_CALLBACK, opt_seccomp,
+          N_("Per-thread syscall filters: on (default), off, or log violations"), FORM_SECCOMP },
+        { "print-api-routes", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->print_api_routes,
+          N_("Print the REST endpoints (METHOD name) and exit"), NULL },
         { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, opt_verbose,
           N_("More log output (repeat for debug)"), NULL },
         { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &o->log_file,
@@ -298,9 +372,12 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
 
     o->vm.boot_vcpus = 1;
     o->vm.max_vcpus = 1;
-    o->vm.memory_size = 512ULL << 20;
+    o->vm.memory_size = VM_CONFIG_DEFAULT_MEMORY;
     o->vm.serial.backend = CHAR_NULL;
     o->vm.console.backend = CHAR_OFF;
+    o->api_socket_fd = -1;
+    o->event_monitor_fd = -1;
+    o->seccomp = SECCOMP_MODE_KILL;
 
     g_option_group_add_entries(group, entries);
     g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "seccomp/seccomp.h"
 #include "vmm/config.h"
 
 struct cli_options {
@@ -10,6 +11,12 @@ struct cli_options {
     int verbosity;
     char *log_file;
     gboolean version;
+    gboolean print_api_routes;
+    char *api_socket_path;      /* --api-socket path=PATH */
+    int api_socket_fd;          /* --api-socket fd=N, else -1 */
+    char *event_monitor_path;   /* --event-monitor path=PATH */
+    int event_monitor_fd;       /* --event-monitor fd=N, else -1 */
+    enum seccomp_mode seccomp;
 };
 
 /* Fills opts from argv. On error the message names the option and the expected form.

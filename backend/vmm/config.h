@@ -6,6 +6,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Limits of a VM configuration, the same from the command line and the API.
+ * xAPIC ids are 8 bits and 0xff is the broadcast id; 52 bits is the widest
+ * physical address any x86-64 or arm64 CPU has. */
+#define VM_CONFIG_MAX_VCPUS 254
+#define VM_CONFIG_MIN_MEMORY (4ULL << 20)
+#define VM_CONFIG_MAX_MEMORY (1ULL << 52)
+#define VM_CONFIG_HUGEPAGE_SIZE (2ULL << 20)
+#define VM_CONFIG_DEFAULT_MEMORY (512ULL << 20)
+
 enum char_backend {
     CHAR_OFF,       /* no device */
     CHAR_NULL,      /* device present, output discarded */

@@ -107,6 +107,7 @@ static enum vm_stop_reason handle_exit(vcpu *v, const struct hv_exit *e)
     case HV_EXIT_SHUTDOWN:
         log_error(_("vCPU %u: triple fault (the guest took an exception it could not handle)"),
                   v->index);
+        vm_note_crash(v->vm, "triple fault");
         break;
     case HV_EXIT_UNHANDLED_IO:
         if (e->io_is_write)
@@ -118,13 +119,16 @@ static enum vm_stop_reason handle_exit(vcpu *v, const struct hv_exit *e)
             log_error(_("vCPU %u: unsupported %s read at 0x%" PRIx64 ", %u byte(s): "
                         "no device there"),
                       v->index, e->io_is_mmio ? "MMIO" : _("I/O port"), e->io_addr, e->io_len);
+        vm_note_crash(v->vm, "unsupported device access");
         break;
     case HV_EXIT_INTERNAL_ERROR:
         log_error(_("vCPU %u: hypervisor internal error (exit %u, suberror %u)"), v->index,
                   e->raw_reason, e->suberror);
+        vm_note_crash(v->vm, "hypervisor internal error");
         break;
     case HV_EXIT_UNKNOWN:
         log_error(_("vCPU %u: unexpected hypervisor exit %u"), v->index, e->raw_reason);
+        vm_note_crash(v->vm, "unexpected hypervisor exit");
         break;
     }
     log_registers(v);
@@ -139,11 +143,14 @@ static gpointer vcpu_thread(gpointer data)
     sigemptyset(&kick);
     sigaddset(&kick, HV_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-    while (vm_stop_requested(v->vm) == VM_STOP_NONE) {
+    for (;;) {
         g_autoptr(GError) error = NULL;
         struct hv_exit exit;
         enum vm_stop_reason reason;
 
+        vm_vcpu_pause_point(v->vm);
+        if (vm_stop_requested(v->vm) != VM_STOP_NONE)
+            break;
         if (v->ops->vcpu_run(v->hv, &exit, &error) < 0) {
             log_error(_("vCPU %u: %s"), v->index, error->message);
             vm_request_stop(v->vm, VM_STOP_ERROR);
@@ -153,6 +160,7 @@ static gpointer vcpu_thread(gpointer data)
         if (reason != VM_STOP_NONE)
             vm_request_stop(v->vm, reason);
     }
+    vm_vcpu_exited(v->vm);
     return NULL;
 }
 

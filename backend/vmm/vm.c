@@ -2,7 +2,8 @@
 /*
  * One VM's life: build it from the configuration (memory, irqchip, devices,
  * ACPI, kernel, vCPUs), run one thread per vCPU while the main thread serves
- * host I/O, stop on the first stop request, tear everything down.
+ * host I/O, pause and resume the vCPUs, report the first stop request to the
+ * owner on the main thread, tear everything down.
  */
 #include "vmm/vmm.h"
 
@@ -27,6 +28,7 @@
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "vmm/chardev.h"
+#include "vmm/error.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
 
@@ -41,6 +43,19 @@ struct vm {
     GPtrArray *vcpus;          /* vcpu */
     int stop_reason;           /* atomic enum vm_stop_reason */
     int stop_fd;               /* eventfd: wakes the main loop on a stop request */
+    GSource *stop_source;
+    vm_stopped_fn on_stop;
+    void *on_stop_opaque;
+    struct vm_persist *persist;
+    char *crash_reason;        /* first unsupported guest behaviour, for events */
+    GMutex pause_lock;         /* protects the four below */
+    GCond pause_cond;
+    bool pause_requested;
+    unsigned paused_vcpus;
+    unsigned active_vcpus;     /* started and not yet exited */
+    bool started;
+    int pio_exits;             /* atomic counters for vm.counters */
+    int mmio_exits;
     GMainContext *ctx;
     chardev *serial_chardev;
     serial *serial;
@@ -69,10 +84,103 @@ void vm_request_stop(vm *vm, enum vm_stop_reason reason)
 
     if (!g_atomic_int_compare_and_exchange(&vm->stop_reason, VM_STOP_NONE, (int)reason))
         return;
+    /* Paused vCPUs wait on the condition, running ones in the hypervisor. */
+    g_mutex_lock(&vm->pause_lock);
+    g_cond_broadcast(&vm->pause_cond);
+    g_mutex_unlock(&vm->pause_lock);
     for (guint i = 0; vm->vcpus && i < vm->vcpus->len; i++)
         vcpu_kick(g_ptr_array_index(vm->vcpus, i));
     if (write(vm->stop_fd, &one, sizeof(one)) < 0)
         log_debug("stop eventfd: %s", g_strerror(errno));
+}
+
+void vm_note_crash(vm *vm, const char *reason)
+{
+    g_mutex_lock(&vm->pause_lock);
+    if (!vm->crash_reason)
+        vm->crash_reason = g_strdup(reason);
+    g_mutex_unlock(&vm->pause_lock);
+}
+
+const char *vm_crash_reason(vm *vm)
+{
+    return vm->crash_reason;
+}
+
+void vm_vcpu_pause_point(vm *vm)
+{
+    g_mutex_lock(&vm->pause_lock);
+    if (vm->pause_requested && vm_stop_requested(vm) == VM_STOP_NONE) {
+        vm->paused_vcpus++;
+        g_cond_broadcast(&vm->pause_cond);
+        while (vm->pause_requested && vm_stop_requested(vm) == VM_STOP_NONE)
+            g_cond_wait(&vm->pause_cond, &vm->pause_lock);
+        vm->paused_vcpus--;
+    }
+    g_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_vcpu_exited(vm *vm)
+{
+    g_mutex_lock(&vm->pause_lock);
+    vm->active_vcpus--;
+    g_cond_broadcast(&vm->pause_cond);
+    g_mutex_unlock(&vm->pause_lock);
+}
+
+int vm_pause(vm *vm, GError **error)
+{
+    g_mutex_lock(&vm->pause_lock);
+    vm->pause_requested = true;
+    g_mutex_unlock(&vm->pause_lock);
+    for (guint i = 0; i < vm->vcpus->len; i++)
+        vcpu_kick(g_ptr_array_index(vm->vcpus, i));
+    g_mutex_lock(&vm->pause_lock);
+    while (vm->paused_vcpus < vm->active_vcpus && vm_stop_requested(vm) == VM_STOP_NONE)
+        g_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    g_mutex_unlock(&vm->pause_lock);
+    if (vm_stop_requested(vm) != VM_STOP_NONE) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED,
+                    _("the VM stopped while it was being paused"));
+        return -1;
+    }
+    return 0;
+}
+
+void vm_resume(vm *vm)
+{
+    g_mutex_lock(&vm->pause_lock);
+    vm->pause_requested = false;
+    g_cond_broadcast(&vm->pause_cond);
+    g_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_power_button(vm *vm)
+{
+    acpi_ged_power_button(vm->acpi_ged);
+}
+
+JsonNode *vm_counters(vm *vm)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "vcpus");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "pio_exits");
+    json_builder_add_int_value(b, (unsigned)g_atomic_int_get(&vm->pio_exits));
+    json_builder_set_member_name(b, "mmio_exits");
+    json_builder_add_int_value(b, (unsigned)g_atomic_int_get(&vm->mmio_exits));
+    json_builder_end_object(b);
+    if (vm->serial) {
+        json_builder_set_member_name(b, "serial");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "tx_dropped");
+        json_builder_add_int_value(b, (gint64)serial_tx_dropped(vm->serial));
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
 }
 
 enum vm_stop_reason vm_stop_requested(vm *vm)
@@ -107,6 +215,7 @@ static bool vm_pio(void *opaque, uint16_t port, uint8_t *data, uint32_t len, boo
 {
     vm *vm = opaque;
 
+    g_atomic_int_inc(&vm->pio_exits);
     return iobus_dispatch(vm->pio, port, data, len, is_write);
 }
 
@@ -114,6 +223,7 @@ static bool vm_mmio(void *opaque, uint64_t gpa, uint8_t *data, uint32_t len, boo
 {
     vm *vm = opaque;
 
+    g_atomic_int_inc(&vm->mmio_exits);
     return iobus_dispatch(vm->mmio, gpa, data, len, is_write);
 }
 
@@ -222,6 +332,10 @@ static void vm_free(vm *vm)
 {
     if (!vm)
         return;
+    if (vm->stop_source) {
+        g_source_destroy(vm->stop_source);
+        g_source_unref(vm->stop_source);
+    }
     if (vm->vcpus)
         g_ptr_array_unref(vm->vcpus);
     acpi_ged_free(vm->acpi_ged);
@@ -242,22 +356,45 @@ static void vm_free(vm *vm)
         close(vm->stop_fd);
     if (vm->ctx)
         g_main_context_unref(vm->ctx);
+    g_mutex_clear(&vm->pause_lock);
+    g_cond_clear(&vm->pause_cond);
+    g_free(vm->crash_reason);
     g_free(vm);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vm, vm_free)
 
-static vm *vm_build(const struct vm_config *cfg, const struct vm_persist *persist,
-                    GError **error)
+static gboolean on_stop_event(gint fd, GIOCondition cond, gpointer data)
+{
+    vm *vm = data;
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        log_debug("stop eventfd: %s", g_strerror(errno));
+    /* Once: the owner will destroy the VM, this source with it. */
+    g_source_unref(vm->stop_source);
+    vm->stop_source = NULL;
+    if (vm->on_stop)
+        vm->on_stop(vm->on_stop_opaque, vm_stop_requested(vm));
+    return G_SOURCE_REMOVE;
+}
+
+vm *vm_new(const struct vm_config *cfg, struct vm_persist *persist, GMainContext *ctx,
+           vm_stopped_fn on_stop, void *opaque, GError **error)
 {
     g_autoptr(vm) vm = g_new0(struct vm, 1);
     struct boot_info boot;
     g_autoptr(GArray) cpuid = NULL;
 
+    g_mutex_init(&vm->pause_lock);
+    g_cond_init(&vm->pause_cond);
+    vm->persist = persist;
+    vm->on_stop = on_stop;
+    vm->on_stop_opaque = opaque;
     vm->cfg = cfg;
     vm->ops = hv_kvm_ops();
     vm->pio = iobus_new("I/O port");
     vm->mmio = iobus_new("MMIO");
-    vm->ctx = g_main_context_new();
+    vm->ctx = g_main_context_ref(ctx);
     vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (vm->stop_fd < 0) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "eventfd: %s",
@@ -304,43 +441,51 @@ static vm *vm_build(const struct vm_config *cfg, const struct vm_persist *persis
     return g_steal_pointer(&vm);
 }
 
-static gboolean on_stop(gint fd, GIOCondition cond, gpointer data)
+int vm_start(vm *vm, GError **error)
 {
-    g_main_loop_quit(data);
-    return G_SOURCE_REMOVE;
-}
-
-enum vm_stop_reason vm_run(const struct vm_config *cfg, struct vm_persist *persist,
-                           GError **error)
-{
-    g_autoptr(vm) vm = vm_build(cfg, persist, error);
-    g_autoptr(GMainLoop) loop = NULL;
-    GSource *stop_source;
-    enum vm_stop_reason reason;
-
-    if (!vm)
-        return VM_STOP_ERROR;
-    loop = g_main_loop_new(vm->ctx, FALSE);
-    stop_source = g_unix_fd_source_new(vm->stop_fd, G_IO_IN);
-    g_source_set_callback(stop_source, G_SOURCE_FUNC(on_stop), loop, NULL);
-    g_source_attach(stop_source, vm->ctx);
-    g_source_unref(stop_source);
+    vm->stop_source = g_unix_fd_source_new(vm->stop_fd, G_IO_IN);
+    g_source_set_callback(vm->stop_source, G_SOURCE_FUNC(on_stop_event), vm, NULL);
+    g_source_attach(vm->stop_source, vm->ctx);
 
     log_info(_("starting %u vCPU(s), %" PRIu64 " MiB"), vm->vcpus->len,
-             cfg->memory_size >> 20);
+             vm->cfg->memory_size >> 20);
+    vm->started = true;
     for (guint i = 0; i < vm->vcpus->len; i++) {
+        g_mutex_lock(&vm->pause_lock);
+        vm->active_vcpus++;
+        g_mutex_unlock(&vm->pause_lock);
         if (vcpu_start(g_ptr_array_index(vm->vcpus, i), error) < 0) {
+            vm_vcpu_exited(vm);
             vm_request_stop(vm, VM_STOP_ERROR);
-            break;
+            return -1;
         }
     }
-    g_main_loop_run(loop);
-    reason = vm_stop_requested(vm);
-    for (guint i = 0; i < vm->vcpus->len; i++)
+    return 0;
+}
+
+void vm_destroy(vm *vm)
+{
+    if (!vm)
+        return;
+    vm_request_stop(vm, VM_STOP_HOST);
+    for (guint i = 0; vm->vcpus && i < vm->vcpus->len; i++)
         vcpu_join(g_ptr_array_index(vm->vcpus, i));
-    rtc_save_nvram(vm->rtc, persist->cmos);
-    persist->cmos_valid = true;
-    log_info(_("VM stopped: %s"), reason == VM_STOP_POWEROFF ? "power off" :
-             reason == VM_STOP_RESET ? "reset" : "error");
-    return reason;
+    if (vm->rtc && vm->persist) {
+        rtc_save_nvram(vm->rtc, vm->persist->cmos);
+        vm->persist->cmos_valid = true;
+    }
+    log_info(_("VM stopped: %s"), vm_stop_reason_name(vm_stop_requested(vm)));
+    vm_free(vm);
+}
+
+const char *vm_stop_reason_name(enum vm_stop_reason reason)
+{
+    switch (reason) {
+    case VM_STOP_NONE: return "running";
+    case VM_STOP_POWEROFF: return "power off";
+    case VM_STOP_RESET: return "reset";
+    case VM_STOP_ERROR: return "error";
+    case VM_STOP_HOST: return "stopped by the host";
+    }
+    return "?";
 }

@@ -17,6 +17,7 @@ enum vm_stop_reason {
     VM_STOP_POWEROFF,   /* guest powered off (ACPI S5): skiff exits 0 */
     VM_STOP_RESET,      /* guest asked for a reset: the VM restarts */
     VM_STOP_ERROR,      /* unsupported guest behaviour or a host failure: skiff exits 1 */
+    VM_STOP_HOST,       /* the host tore the VM down (vm.shutdown, vm.delete, exit) */
 };
 
 int vm_register_pio(vm *vm, uint16_t base, uint16_t len, const char *owner, io_handler_fn fn,

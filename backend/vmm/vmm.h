@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Building, running and tearing down one VM from its configuration. */
+/* Building, running, pausing and tearing down one VM (for the controller). */
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
-#include "vmm/config.h"
 #include "hv/hv.h"
+#include "vmm/config.h"
 #include "vmm/vm.h"
 
 /* State that outlives a guest reset, as on a real machine. */
@@ -14,12 +15,30 @@ struct vm_persist {
     bool cmos_valid;
 };
 
-/* Builds the VM, runs it until it stops and tears it down. Returns the stop
- * reason; VM_STOP_ERROR with *error set when the VM could not be built. */
-enum vm_stop_reason vm_run(const struct vm_config *cfg, struct vm_persist *persist,
-                           GError **error);
+/* Called once on the main context when the guest (or a failure) stops the VM;
+ * the owner then destroys it. Not called for vm_destroy(). */
+typedef void (*vm_stopped_fn)(void *opaque, enum vm_stop_reason reason);
+
+/* Builds the VM (memory, devices, tables, kernel, vCPUs) without running it.
+ * cfg and persist must outlive the VM. */
+vm *vm_new(const struct vm_config *cfg, struct vm_persist *persist, GMainContext *ctx,
+           vm_stopped_fn on_stop, void *opaque, GError **error);
+int vm_start(vm *vm, GError **error);
+/* Returns once every vCPU is parked. */
+int vm_pause(vm *vm, GError **error);
+void vm_resume(vm *vm);
+void vm_power_button(vm *vm);
+JsonNode *vm_counters(vm *vm);
+/* Stops the vCPUs, saves what outlives a reset into persist, frees everything. */
+void vm_destroy(vm *vm);
+const char *vm_stop_reason_name(enum vm_stop_reason reason);
+/* The first unsupported guest behaviour that stopped the VM, or NULL. */
+const char *vm_crash_reason(vm *vm);
 
 /* For the vCPU threads. */
 enum vm_stop_reason vm_stop_requested(vm *vm);
 const struct hv_ops *vm_hv_ops(vm *vm);
 hv_vm *vm_hv_vm(vm *vm);
+void vm_vcpu_pause_point(vm *vm);
+void vm_vcpu_exited(vm *vm);
+void vm_note_crash(vm *vm, const char *reason);
