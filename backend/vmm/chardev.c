@@ -98,14 +98,19 @@ static int open_pty(chardev *c, GError **error)
         return -1;
     }
     own(c, fd);
-    /* Raw line discipline on the far side too, so bytes pass unchanged. */
+    /* Raw line discipline on the far side too, so bytes pass unchanged. skiff
+     * keeps the far side open: with no slave open the master reads EIO and
+     * polls as hung up, and a client attaching later would find input dead. */
     slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave >= 0) {
-        if (tcgetattr(slave, &raw) == 0) {
-            cfmakeraw(&raw);
-            tcsetattr(slave, TCSANOW, &raw);
-        }
-        close(slave);
+    if (slave < 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    _("%s: cannot open %s: %s"), c->what, name, g_strerror(errno));
+        return -1;
+    }
+    own(c, slave);
+    if (tcgetattr(slave, &raw) == 0) {
+        cfmakeraw(&raw);
+        tcsetattr(slave, TCSANOW, &raw);
     }
     set_nonblock(fd);
     c->in_fd = fd;
