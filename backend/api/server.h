@@ -14,7 +14,14 @@
 #include "api/http.h"
 
 #define API_PREFIX "/api/v1/"
+/* From accept or a request's first byte to its last; also how long a client
+ * may take to read an answer, and how long a closing connection is drained. */
 #define API_REQUEST_TIMEOUT_MS 5000
+/* A keep-alive connection with nothing in flight is closed after this. */
+#define API_IDLE_TIMEOUT_MS 60000
+/* More clients than this wait in the listen backlog (an idle keep-alive
+ * connection is closed to make room first). */
+#define API_MAX_CONNECTIONS 128
 
 typedef struct api_server api_server;
 
@@ -35,11 +42,25 @@ typedef struct api_route {
 } api_route;
 
 /* listen_fd: a bound, listening unix socket (created by skiff or passed in
- * with --api-socket fd=N). The server takes ownership of it. */
+ * with --api-socket fd=N; refused unless it is a listening stream socket).
+ * The server takes ownership of it, also on failure. ctx NULL: the thread's
+ * default context. routes must outlive the server (a static table). The
+ * socket path, if any, is the caller's to unlink. */
 api_server *api_server_new(GMainContext *ctx, int listen_fd, const api_route *routes,
                            size_t n_routes, void *opaque, GError **error);
+/* Closes every connection; after_reply callbacks not run yet are dropped.
+ * Not from inside a handler (an after_reply callback may). */
 void api_server_free(api_server *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(api_server, api_server_free)
+/* For tests: shorter bounds than API_REQUEST_TIMEOUT_MS/API_IDLE_TIMEOUT_MS. */
+void api_server_set_timeouts(api_server *s, unsigned request_ms, unsigned idle_ms);
+
+/* The routing rule, pure for tests and fuzzing: target must be API_PREFIX
+ * followed by a route's name exactly. NULL with *status 404 (no such
+ * endpoint), 405 (the name exists with other methods) or 400 (a query string
+ * or fragment: no endpoint takes parameters that way). */
+const api_route *api_route_match(const api_route *routes, size_t n_routes, const char *method,
+                                 const char *target, unsigned *status);
 
 /* Creates, binds (mode 0600) and listens on a unix socket at path; fails if
  * the path exists and is in use, replaces a stale socket file. */
@@ -50,6 +71,8 @@ int api_socket_listen(const char *path, GError **error);
  * NULL-terminated. */
 void api_response_error(api_response *resp, unsigned status, const char *message, ...)
     G_GNUC_NULL_TERMINATED;
-/* Sends the answer, then calls fn(opaque) once the bytes are written (for
- * vmm.shutdown: answer first, exit after). */
+/* From a handler: sends the answer, then calls fn(opaque) once its last byte
+ * is in the client's socket (for vmm.shutdown: answer first, exit after), or
+ * as soon as the connection is gone if the client leaves first: fn runs
+ * exactly once unless the server is freed before. fn may free the server. */
 void api_server_after_reply(api_server *s, void (*fn)(void *opaque), void *opaque);
