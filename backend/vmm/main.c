@@ -83,10 +83,12 @@ static int serve(struct cli_options *opts, GError **error)
             goto out;
         api_ctx.server = server;
     }
-    g_unix_signal_add(SIGTERM, on_signal, &s);
-    g_unix_signal_add(SIGINT, on_signal, &s);
+    /* Before the signal sources: they start GLib's worker thread, which
+     * should inherit the filter. */
     if (seccomp_apply(SECCOMP_THREAD_MAIN, opts->seccomp, error) < 0)
         goto out;
+    g_unix_signal_add(SIGTERM, on_signal, &s);
+    g_unix_signal_add(SIGINT, on_signal, &s);
     if (opts->vm.kernel &&
         (controller_create(c, &opts->vm, error) < 0 || controller_boot(c, error) < 0))
         goto out;
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* Only what translated messages need: loading every locale category costs
      * a file per category at each start. */
+    g_set_prgname("skiff");
     setlocale(LC_CTYPE, "");
     setlocale(LC_MESSAGES, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "arch/x86_64/cpuid.h"
+#include "seccomp/seccomp.h"
 #include "vmm/log.h"
 #include "vmm/vmm.h"
 
@@ -143,6 +144,16 @@ static gpointer vcpu_thread(gpointer data)
     sigemptyset(&kick);
     sigaddset(&kick, HV_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+    {
+        g_autoptr(GError) error = NULL;
+
+        if (seccomp_apply(SECCOMP_THREAD_VCPU, seccomp_main_mode(), &error) < 0) {
+            log_error(_("vCPU %u: %s"), v->index, error->message);
+            vm_request_stop(v->vm, VM_STOP_ERROR);
+            vm_vcpu_exited(v->vm);
+            return NULL;
+        }
+    }
     for (;;) {
         g_autoptr(GError) error = NULL;
         struct hv_exit exit;
