@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The whole test suite: unit tests, guest programs on /dev/kvm and nested real
-# Linux and the REST API suite in the normal build (-Werror); unit, guest and API
-# tests again under
-# ASan+UBSan; fuzz smoke runs with clang. Ends with "N passed, N failed".
+# The whole test suite: unit tests, guest programs on /dev/kvm, the REST API
+# suite and nested real Linux in the normal build (-Werror); unit, guest and
+# API tests again under ASan+UBSan; fuzz smoke runs with clang. Ends with
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 
