@@ -10,13 +10,17 @@ no teardown. exec -> process exit is kept beside it (it shows teardown).
 For the comparison the issue asks for, QEMU (-M microvm, KVM, the same
 image) is also paused with -S and timed from exec until its QMP monitor has
 answered qmp_capabilities; its listening socket is created here and
-inherited, so nothing polls for it.
+inherited, so nothing polls for it. Its counterpart is skiff with
+--api-socket fd=N on a socket inherited the same way: exec -> vmm.ping
+answered. An API-driven start (vmm.ping, vm.create, vm.boot on one
+connection) is timed to the guest's first byte as well.
 
 Memory: the resident set of the VMM beyond the guest-RAM mapping, read
 from /proc/PID/smaps, with 1 vCPU and 128 MiB of guest RAM: skiff once its
 vCPU has executed the idle guest's hlt (the vCPU thread sleeps in
-kvm_vcpu_block), QEMU paused with -S once QMP answers, and, for
-comparison, QEMU running the same idle guest.
+kvm_vcpu_block), started from the command line and through the API,
+and skiff with an API socket and no VM; QEMU paused with -S once QMP
+answers, and, for comparison, QEMU running the same idle guest.
 
 These machines are noisy: only figures from the same run are compared.
 """
@@ -26,6 +30,7 @@ import datetime
 import json
 import os
 import platform
+import select
 import shutil
 import signal
 import socket
@@ -35,6 +40,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree for the modules below
+from report import render                   # noqa: E402
+from unixhttp import HttpError, UnixHttp    # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_RAM_MIB = 128
@@ -256,6 +265,38 @@ def time_floor(workdir):
     return time_first_byte(child, '/bin/echo', 0)
 
 
+def build_lib_floor(skiff, workdir):
+    """A program that only writes the byte, linked against the shared
+    libraries skiff names (its DT_NEEDED entries; theirs follow): the
+    dynamic loader's share of skiff's start. Returns (path, number of
+    libraries), or (None, 0) for a skiff without shared libraries."""
+    try:
+        dump = subprocess.run(['objdump', '-p', skiff], capture_output=True, text=True,
+                              check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise BenchError(f'objdump -p on skiff failed: {e}') from None
+    needed = [line.split()[1] for line in dump.splitlines()
+              if line.split()[:1] == ['NEEDED']]
+    if not needed:
+        return None, 0
+    src = os.path.join(workdir, 'lib-floor.c')
+    exe = os.path.join(workdir, 'lib-floor')
+    with open(src, 'w') as f:
+        f.write('#include <unistd.h>\n'
+                f'int main(void) {{ return write(1, "{GUEST_BYTE.decode()}", 1) != 1; }}\n')
+    r = subprocess.run([shutil.which('gcc') or 'cc', '-O2', '-o', exe, src,
+                        '-Wl,--no-as-needed', *('-l:' + n for n in needed)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f'cannot link the library floor program: {r.stderr[-2000:]}')
+    return exe, len(needed)
+
+
+def time_lib_floor(exe, workdir):
+    child = Spawned([exe], os.path.join(workdir, 'lib-floor.err'), stdout_pipe=True)
+    return time_first_byte(child, 'library floor', 0)
+
+
 def start_qemu(qemu, kernel, workdir, paused=True):
     """Returns (child, qmp, milliseconds from exec until QMP answered)."""
     qmp = Qmp(workdir)
@@ -288,13 +329,144 @@ def time_qemu_startup(qemu, kernel, workdir):
     return elapsed
 
 
+class SkiffApi:
+    """skiff with --api-socket fd=N: the listening socket is created here and
+    inherited (not close-on-exec), and the client connects right after the
+    spawn, so its request waits in the backlog until skiff accepts it and
+    nothing polls."""
+
+    def __init__(self, skiff, workdir, stdout_pipe=False):
+        self.path = os.path.join(workdir, 'api.sock')
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(8)
+        self.http = None
+        fd = self.listener.fileno()
+        self.child = Spawned([skiff, '--api-socket', f'fd={fd}'],
+                             os.path.join(workdir, 'skiff-api.err'), inherit_fd=fd,
+                             stdout_pipe=stdout_pipe)
+        # skiff has the listening socket now; ours is only for the path.
+        self.listener.close()
+        try:
+            self.http = UnixHttp(self.path, SPAWN_TIMEOUT)
+        except OSError as e:
+            self.abort(f'cannot connect to the API socket ({e})')
+
+    def abort(self, what):
+        self.child.kill()
+        self.child.wait()
+        self.close()
+        self.child.fail(f'skiff API: {what}')
+
+    def request(self, method, endpoint, body=None, expect=204):
+        """One request; any other status than expect, or no answer, fails the run."""
+        try:
+            r = self.http.request(method, endpoint, body)
+        except (OSError, HttpError) as e:
+            self.abort(f'{method} {endpoint}: {e}')
+        if r.status != expect:
+            self.abort(f'{method} {endpoint}: status {r.status}: {r.body[:300]!r}')
+        return r
+
+    def ping(self):
+        """GET vmm.ping; checks the VmmPingResponse; returns ms since exec."""
+        r = self.request('GET', 'vmm.ping', expect=200)
+        try:
+            ping = r.json()
+        except HttpError as e:
+            self.abort(f'vmm.ping: {e}')
+        if (not isinstance(ping, dict) or ping.get('pid') != self.child.pid
+                or not isinstance(ping.get('version'), str)
+                or not isinstance(ping.get('build_version'), str)
+                or not isinstance(ping.get('features'), list)):
+            self.abort(f'vmm.ping: unexpected answer {r.body[:300]!r}')
+        return (r.t_complete - self.child.t_start) / 1e6
+
+    def create(self, kernel, serial_mode):
+        return self.request('PUT', 'vm.create', {
+            'payload': {'kernel': kernel},
+            'cpus': {'boot_vcpus': 1},
+            'memory': {'size': GUEST_RAM_MIB << 20},
+            'serial': {'mode': serial_mode}})
+
+    def shutdown(self):
+        """vmm.shutdown answered with 204, then the process exits 0."""
+        self.request('PUT', 'vmm.shutdown')
+        status = self.child.wait()
+        self.close()
+        if status != 0:
+            self.child.fail('skiff API: exit after vmm.shutdown')
+
+    def close(self):
+        if self.http is not None:
+            self.http.close()
+            self.http = None
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+def time_skiff_api_ping(skiff, workdir):
+    """exec -> vmm.ping answered in full; no VM."""
+    api = SkiffApi(skiff, workdir)
+    elapsed = api.ping()
+    api.shutdown()
+    return elapsed
+
+
+def time_skiff_api_boot(skiff, kernel, workdir):
+    """An API-driven start, as a management client does it, one request after
+    the other on one connection: vmm.ping, vm.create (COM1 to skiff's stdout,
+    a pipe read here), vm.boot, then the guest's first byte. Returns ms since
+    exec to (ping answered, boot answered, first guest output byte)."""
+    api = SkiffApi(skiff, workdir, stdout_pipe=True)
+    child = api.child
+    t_ping = api.ping()
+    api.create(kernel, 'Tty')
+    try:
+        api.http.send('PUT', 'vm.boot')
+    except OSError as e:
+        api.abort(f'PUT vm.boot: {e}')
+    # The guest's byte may come before or after the 204 of vm.boot: wait for
+    # both without letting the reading of one delay the timestamp of the other.
+    first = boot = None
+    while first is None or boot is None:
+        want = ([child.out_r] if first is None else []) + ([api.http] if boot is None else [])
+        ready, _, _ = select.select(want, [], [], SPAWN_TIMEOUT)
+        if not ready:
+            api.abort('neither the vm.boot answer nor the guest\'s byte came')
+        if child.out_r in ready:
+            first = child.first_byte()
+            if first is None:
+                api.abort('the guest wrote nothing on COM1')
+        if api.http in ready:
+            try:
+                r = api.http.read_response()
+            except (OSError, HttpError) as e:
+                api.abort(f'PUT vm.boot: {e}')
+            if r.status != 204:
+                api.abort(f'PUT vm.boot: status {r.status}: {r.body[:300]!r}')
+            boot = (r.t_complete - child.t_start) / 1e6
+    # The guest powers itself off; with an API socket skiff stays up (VM in
+    # state Shutdown) until it is told to exit.
+    api.shutdown()
+    child.drain()
+    if child.output != GUEST_BYTE:
+        child.fail(f'skiff API: expected the guest to write {GUEST_BYTE!r} on COM1, '
+                   f'got {child.output!r}')
+    return t_ping, boot, first
+
+
 def read_smaps(pid, guest_bytes):
     """Splits the resident set into the guest-RAM mapping and the rest.
     Guest RAM is the one mapping sized like the guest (a few MiB of slack
-    for alignment), anonymous or a memfd."""
+    for alignment), anonymous or a memfd. guest_bytes None: no VM, the whole
+    resident set is counted."""
     total = {'Rss': 0, 'Pss': 0, 'Private': 0}
     guest = {'Rss': 0, 'Pss': 0, 'Private': 0}
     guest_maps = 0
+    libs = set()
     cur = None
     with open(f'/proc/{pid}/smaps') as f:
         for line in f:
@@ -304,10 +476,12 @@ def read_smaps(pid, guest_bytes):
                 fields = line.split()
                 path = fields[5] if len(fields) > 5 else ''
                 size = end - start
-                is_guest = (fields[1].startswith('rw')
+                is_guest = (guest_bytes is not None and fields[1].startswith('rw')
                             and guest_bytes <= size <= guest_bytes + (4 << 20)
                             and (path == '' or path.startswith('/memfd:')
                                  or path.startswith('[anon')))
+                if '.so' in os.path.basename(path):
+                    libs.add(path)
                 cur = guest if is_guest else None
                 guest_maps += 1 if is_guest else 0
                 continue
@@ -318,10 +492,11 @@ def read_smaps(pid, guest_bytes):
                 total[key] += kib
                 if cur is not None:
                     cur[key] += kib
-    if guest_maps != 1:
+    if guest_bytes is not None and guest_maps != 1:
         raise BenchError(f'expected one guest-RAM mapping of {guest_bytes >> 20} MiB in '
                          f'process {pid}, found {guest_maps}')
-    return {k: total[k] - guest[k] for k in total} | {'guest_rss': guest['Rss']}
+    return ({k: total[k] - guest[k] for k in total}
+            | {'guest_rss': guest['Rss'], 'libs': len(libs)})
 
 
 def vcpu_halted(pid):
@@ -364,6 +539,39 @@ def memory_skiff(skiff, kernel, workdir):
         child.wait()
 
 
+def memory_skiff_api(skiff, kernel, workdir):
+    """skiff --api-socket, the idle guest created and booted through the API."""
+    api = SkiffApi(skiff, workdir)
+    try:
+        api.ping()
+        api.create(kernel, 'Null')
+        api.request('PUT', 'vm.boot')
+        wait_vcpu_halted(api.child)
+        mem = read_smaps(api.child.pid, GUEST_RAM_MIB << 20)
+    except BaseException:
+        api.child.kill()
+        api.child.wait()
+        api.close()
+        raise
+    api.shutdown()
+    return mem
+
+
+def memory_skiff_api_empty(skiff, workdir):
+    """skiff --api-socket with no VM, once vmm.ping has been answered."""
+    api = SkiffApi(skiff, workdir)
+    try:
+        api.ping()
+        mem = read_smaps(api.child.pid, None)
+    except BaseException:
+        api.child.kill()
+        api.child.wait()
+        api.close()
+        raise
+    api.shutdown()
+    return mem
+
+
 def memory_qemu(qemu, kernel, workdir, paused):
     child, qmp, _ = start_qemu(qemu, kernel, workdir, paused)
     try:
@@ -381,7 +589,28 @@ def summary(samples):
 
 
 def median_dict(dicts):
-    return {k: statistics.median(d[k] for d in dicts) for k in dicts[0]}
+    """Medians of each figure, and the range of RSS (it moves with the shared
+    library pages a process happens to map in: fault-around, page cache)."""
+    m = {k: statistics.median(d[k] for d in dicts) for k in dicts[0]}
+    m['Rss_min'] = min(d['Rss'] for d in dicts)
+    m['Rss_max'] = max(d['Rss'] for d in dicts)
+    return m
+
+
+def source_commit():
+    """The commit of the tree this benchmark is in (build skiff from it)."""
+    def git(*argv):
+        r = subprocess.run(['git', '-C', HERE, *argv], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else None
+    try:
+        head = git('rev-parse', '--short', 'HEAD')
+        # The benchmark's own files do not change skiff.
+        dirty = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench')
+    except OSError:
+        return 'unknown'
+    if not head:
+        return 'unknown'
+    return head + (' with uncommitted changes outside bench/' if dirty else '')
 
 
 def machine_info(qemu):
@@ -392,140 +621,10 @@ def machine_info(qemu):
                 model = line.split(':', 1)[1].strip()
                 break
     qv = subprocess.run([qemu, '--version'], capture_output=True, text=True).stdout
-    return {'cpu': model, 'cores': os.cpu_count(), 'kernel': '.'.join(platform.release().split('.')[:2]),   # major.minor: enough to compare
+    return {'commit': source_commit(), 'cpu': model, 'cores': os.cpu_count(),
+            'kernel': '.'.join(platform.release().split('.')[:2]),   # major.minor: enough
             'qemu': qv.splitlines()[0] if qv else 'unknown',
             'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
-
-
-def fmt_ms(x):
-    return f'{x:.2f} ms'
-
-
-def fmt_kib(x):
-    return f'{x / 1024:.2f} MiB'
-
-
-def ratio(a, b):
-    return f'{a / b:.3f}' if a and b else 'n/a'
-
-
-def render(info, res, runs):
-    q = res['qemu_start']
-    lines = [
-        '# skiff startup and memory against QEMU',
-        '',
-        f'Written by `bench/run` on {info["date"]}. Machine: {info["cpu"]}, '
-        f'{info["cores"]} cores, Linux {info["kernel"]}; {info["qemu"]}. '
-        f'{runs} startup runs each, memory figures are medians of '
-        f'{res["mem_runs"]} runs; 1 vCPU, {GUEST_RAM_MIB} MiB guest RAM, the same PVH image '
-        'for both VMMs. Ratios are skiff / QEMU: lower is better for skiff.',
-        '',
-        '## Startup',
-        '',
-        '| | median | p90 | min |',
-        '|---|---|---|---|',
-    ]
-
-    def row(name, x, bold=False):
-        b = '**' if bold else ''
-        lines.append(f'| {b}{name}{b} | {b}{fmt_ms(x["median"])}{b} | {fmt_ms(x["p90"])} '
-                     f'| {fmt_ms(x["min"])} |')
-
-    def ratio_row(name, a, b, bold=False):
-        m = ratio(a['median'], b['median'])
-        m = f'**{m}**' if bold else m
-        name = f'**{name}**' if bold else name
-        lines.append(f'| {name} | {m} | {ratio(a["p90"], b["p90"])} '
-                     f'| {ratio(a["min"], b["min"])} |')
-
-    s, sx = res.get('skiff_first'), res.get('skiff_exit')
-    qf, qx = res['qemu_first'], res['qemu_exit']
-    if s:
-        row('skiff: exec → first guest output byte (bounds exec → first instruction)', s,
-            bold=True)
-    row('QEMU microvm -S: exec → QMP answered', q)
-    row('QEMU microvm: exec → first guest output byte', qf)
-    if sx:
-        row('skiff: exec → exit after the guest\'s power-off (includes teardown)', sx)
-    row('QEMU microvm: exec → exit through isa-debug-exit', qx)
-    row('floor: /bin/echo, exec → first output byte', res['floor_first'])
-    row('floor: /bin/echo, exec → exit', res['floor_exit'])
-    if s:
-        ratio_row('ratio skiff first byte / QEMU -S QMP answered', s, q, bold=True)
-        ratio_row('ratio skiff first byte / QEMU first byte', s, qf)
-        ratio_row('ratio skiff exit / QEMU exit', sx, qx)
-    lines += [
-        '',
-        '## Memory beyond guest RAM',
-        '',
-        '| | RSS beyond guest RAM | private beyond guest RAM | PSS beyond guest RAM '
-        '| guest RAM resident |',
-        '|---|---|---|---|---|',
-    ]
-    rows = [('skiff, idle guest running (vCPU halted in the guest)', res.get('skiff_mem')),
-            ('QEMU microvm -S, QMP answered', res['qemu_mem']),
-            ('QEMU microvm, idle guest running', res['qemu_mem_run'])]
-    for name, m in rows:
-        if m:
-            lines.append(f'| {name} | {fmt_kib(m["Rss"])} | {fmt_kib(m["Private"])} '
-                         f'| {fmt_kib(m["Pss"])} | {fmt_kib(m["guest_rss"])} |')
-    if res.get('skiff_mem'):
-        sm, qm = res['skiff_mem'], res['qemu_mem']
-        lines.append(f'| **ratio skiff / QEMU -S** | **{ratio(sm["Rss"], qm["Rss"])}** '
-                     f'| {ratio(sm["Private"], qm["Private"])} | {ratio(sm["Pss"], qm["Pss"])} | |')
-    lines += ['', '## Against the targets', '']
-    if s and res.get('skiff_mem'):
-        ok_t = 'met' if s['median'] < 3.0 else 'missed'
-        ok_m = 'met' if res['skiff_mem']['Rss'] < 2048 else 'missed'
-        lines += [f'- startup under 3 ms: {ok_t} ({fmt_ms(s["median"])} median, exec → '
-                  'first guest output byte)',
-                  f'- memory under 2 MiB beyond guest RAM: {ok_m} '
-                  f'({fmt_kib(res["skiff_mem"]["Rss"])} RSS)']
-    else:
-        lines.append('- skiff was not measured in this run (`--qemu-only`).')
-    lines += [
-        '',
-        '## Method',
-        '',
-        '- Each VMM is started with `posix_spawn` and timed with the monotonic clock from '
-        'just before the spawn. Its stdout is a pipe that the benchmark blocks reading; '
-        '"first guest output byte" is the time the first byte came out of that read, '
-        '"exit" the time `waitpid` returned. The /bin/echo rows (`echo -n !` on the same '
-        'pipe) are the cost of that method alone: process creation, exec, the dynamic '
-        'loader, one pipe write and the wake-up of the reader.',
-        '- The guest, `first-insn.S`, is a 32-bit PVH ELF (Xen `PHYS32_ENTRY` note) whose '
-        'first three instructions write `!` to COM1 (`mov $0x3f8,%dx; mov $\'!\',%al; '
-        'out %al,%dx`). The next write, the ACPI S5 value (0x34) to the sleep control port '
-        '0x600, powers off skiff; the one after it, to isa-debug-exit at 0xf4, ends QEMU '
-        '(microvm has nothing at 0x600). Each run checks that the whole output is `!` and '
-        'the exit status is the expected one.',
-        '- exec → first guest output byte is an upper bound on exec → first guest '
-        'instruction: it adds the exit of the `out` to the VMM, its write of the byte to the '
-        'pipe and the reader\'s wake-up, and holds no teardown. exec → exit adds the rest '
-        'of the guest and the VMM\'s teardown (closing the VM is several ms on some KVMs).',
-        '- skiff runs `--kernel first-insn.elf --cpus boot=1 --memory size=128M '
-        '--serial tty` (COM1 to its stdout).',
-        f'- QEMU runs `-M microvm -enable-kvm -cpu {QEMU_CPU} -m 128M -smp 1 -nodefaults '
-        '-nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=1 -kernel '
-        'first-insn.elf`: microvm\'s legacy ISA serial (on by default) puts COM1 on its '
-        'stdout. Its first-byte figure includes microvm\'s firmware (`bios-microvm.bin`, '
-        'which QEMU always runs first and which loads the kernel), as its path to the guest\'s '
-        'first instruction does. The same command with `-S` and a QMP monitor on an inherited listening '
-        'socket is timed until it answered `qmp_capabilities` (the guest never runs), the '
-        'comparison the startup target names. (`-cpu host` alone makes this QEMU abort on '
-        'some KVMs setting MSR 0x10a.)',
-        '- The runs are interleaved (echo, skiff, QEMU -S, QEMU), after one warm-up run of '
-        'each, so drift hits all alike.',
-        '- Memory is read from /proc/PID/smaps: the sum of all mappings less the one mapping '
-        'of guest RAM. RSS counts shared library pages in full; PSS shares them out; '
-        'private counts only pages no other process maps. skiff runs `idle.elf` (`cli; hlt`) '
-        'and is read once a thread sleeps in kvm_vcpu_block, i.e. after the guest ran.',
-        '- Guest-side costs depend on how fast the machine\'s KVM runs guest code (some '
-        'virtualised CI machines emulate every guest instruction); host-side costs do not. '
-        'Compare the ratios of one run, not absolute times across machines.',
-        '',
-    ]
-    return '\n'.join(lines)
 
 
 def main():
@@ -558,39 +657,59 @@ def main():
             info = machine_info(args.qemu)
             # Warm the page cache and the dynamic loader's paths once each.
             time_floor(workdir)
+            lib_floor = None
+            if not args.qemu_only:
+                lib_floor, res['lib_floor_needed'] = build_lib_floor(args.skiff, workdir)
+                if lib_floor:
+                    time_lib_floor(lib_floor, workdir)
             time_qemu_startup(args.qemu, guests['first-insn'], workdir)
             if not args.qemu_only:
                 time_skiff_startup(args.skiff, guests['first-insn'], workdir)
+                time_skiff_api_ping(args.skiff, workdir)
+                time_skiff_api_boot(args.skiff, guests['first-insn'], workdir)
             time_qemu_guest_run(args.qemu, guests['first-insn'], workdir)
-            floor, sk, qe, qr = [], [], [], []
+            floor, lfloor, sk, sp, sb, qe, qr = [], [], [], [], [], [], []
             for _ in range(args.runs):   # interleaved, so drift hits all alike
                 floor.append(time_floor(workdir))
+                if lib_floor:
+                    lfloor.append(time_lib_floor(lib_floor, workdir))
                 if not args.qemu_only:
                     sk.append(time_skiff_startup(args.skiff, guests['first-insn'], workdir))
+                    sp.append(time_skiff_api_ping(args.skiff, workdir))
+                    sb.append(time_skiff_api_boot(args.skiff, guests['first-insn'], workdir))
                 qe.append(time_qemu_startup(args.qemu, guests['first-insn'], workdir))
                 qr.append(time_qemu_guest_run(args.qemu, guests['first-insn'], workdir))
             res['floor_first'] = summary([f for f, _ in floor])
             res['floor_exit'] = summary([x for _, x in floor])
+            if lfloor:
+                res['lib_floor_first'] = summary([f for f, _ in lfloor])
             res['qemu_start'] = summary(qe)
             res['qemu_first'] = summary([f for f, _ in qr])
             res['qemu_exit'] = summary([x for _, x in qr])
             if sk:
                 res['skiff_first'] = summary([f for f, _ in sk])
                 res['skiff_exit'] = summary([x for _, x in sk])
-            mem_s, mem_q, mem_qr = [], [], []
+                res['api_ping'] = summary(sp)
+                res['api_boot_answered'] = summary([b for _, b, _ in sb])
+                res['api_first'] = summary([f for _, _, f in sb])
+            mem_s, mem_sa, mem_se, mem_q, mem_qr = [], [], [], [], []
             for _ in range(args.mem_runs):
                 if not args.qemu_only:
                     mem_s.append(memory_skiff(args.skiff, guests['idle'], workdir))
+                    mem_sa.append(memory_skiff_api(args.skiff, guests['idle'], workdir))
+                    mem_se.append(memory_skiff_api_empty(args.skiff, workdir))
                 mem_q.append(memory_qemu(args.qemu, guests['idle'], workdir, paused=True))
                 mem_qr.append(memory_qemu(args.qemu, guests['idle'], workdir, paused=False))
             res['qemu_mem'] = median_dict(mem_q)
             res['qemu_mem_run'] = median_dict(mem_qr)
             if mem_s:
                 res['skiff_mem'] = median_dict(mem_s)
+                res['skiff_api_mem'] = median_dict(mem_sa)
+                res['skiff_api_empty_mem'] = median_dict(mem_se)
     except BenchError as e:
         sys.exit(f'error: {e}')
 
-    text = render(info, res, args.runs)
+    text = render(info, res, args.runs, GUEST_RAM_MIB, QEMU_CPU)
     print(text)
     if args.output != '-':
         with open(args.output, 'w') as f:
