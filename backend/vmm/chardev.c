@@ -28,6 +28,7 @@ struct chardev {
     int client_fd;
     int pipe_rd;
     char *socket_path;
+    char *pty_path;
     struct termios saved_tty;
     bool tty_saved;
     GMainContext *ctx;
@@ -115,6 +116,7 @@ static int open_pty(chardev *c, GError **error)
     set_nonblock(fd);
     c->in_fd = fd;
     c->out_fd = fd;
+    c->pty_path = g_strdup(name);
     log_notice(_("%s: pty %s"), c->what, name);
     return 0;
 }
@@ -229,8 +231,14 @@ void chardev_free(chardev *c)
     if (c->ctx)
         g_main_context_unref(c->ctx);
     g_free(c->socket_path);
+    g_free(c->pty_path);
     g_free(c->what);
     g_free(c);
+}
+
+const char *chardev_pty_path(chardev *c)
+{
+    return c ? c->pty_path : NULL;
 }
 
 int chardev_out_fd(chardev *c)

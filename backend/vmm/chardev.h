@@ -18,6 +18,8 @@ void chardev_free(chardev *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(chardev, chardev_free)
 /* The fd device output goes to, or -1 to discard it. Non-blocking. */
 int chardev_out_fd(chardev *c);
+/* The pty's path for the pty backend, else NULL. */
+const char *chardev_pty_path(chardev *c);
 /* Starts feeding host input to deliver from the given main context. */
 void chardev_attach(chardev *c, GMainContext *ctx, chardev_deliver_fn deliver, void *opaque);
 /* The device has room again; safe from any thread. */

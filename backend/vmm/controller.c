@@ -256,6 +256,19 @@ void controller_shutdown_vmm(controller *c)
     c->quit(c->quit_opaque, EXIT_POWEROFF);
 }
 
+/* The config, with the pty's path as serial.file while the VM runs — where
+ * Cloud Hypervisor reports it, so that management tools find it. */
+static JsonNode *config_with_live_paths(controller *c)
+{
+    JsonNode *cfg = vm_config_to_json(&c->cfg);
+    const char *pty = c->vm ? vm_serial_pty_path(c->vm) : NULL;
+    JsonObject *serial;
+
+    if (pty && (serial = json_object_get_object_member(json_node_get_object(cfg), "serial")))
+        json_object_set_string_member(serial, "file", pty);
+    return cfg;
+}
+
 JsonNode *controller_info(controller *c, GError **error)
 {
     g_autoptr(JsonBuilder) b = NULL;
@@ -267,7 +280,7 @@ JsonNode *controller_info(controller *c, GError **error)
     b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "config");
-    json_builder_add_value(b, vm_config_to_json(&c->cfg));
+    json_builder_add_value(b, config_with_live_paths(c));
     json_builder_set_member_name(b, "state");
     json_builder_add_string_value(b, vm_state_name(c->state));
     json_builder_set_member_name(b, "memory_actual_size");

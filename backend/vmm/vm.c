@@ -155,6 +155,11 @@ void vm_resume(vm *vm)
     g_mutex_unlock(&vm->pause_lock);
 }
 
+const char *vm_serial_pty_path(vm *vm)
+{
+    return chardev_pty_path(vm->serial_chardev);
+}
+
 void vm_power_button(vm *vm)
 {
     acpi_ged_power_button(vm->acpi_ged);

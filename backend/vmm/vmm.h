@@ -28,6 +28,8 @@ int vm_start(vm *vm, GError **error);
 int vm_pause(vm *vm, GError **error);
 void vm_resume(vm *vm);
 void vm_power_button(vm *vm);
+/* The serial port's pty, with --serial pty, else NULL. */
+const char *vm_serial_pty_path(vm *vm);
 JsonNode *vm_counters(vm *vm);
 /* Stops the vCPUs, saves what outlives a reset into persist, frees everything. */
 void vm_destroy(vm *vm);
