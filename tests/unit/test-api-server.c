@@ -20,6 +20,8 @@
 #include "api/server.h"
 #include "vmm/error.h"
 
+#include "testutil.h"
+
 #define REQUEST_MS 300
 #define IDLE_MS 1000
 #define GUARD_MS 15000
@@ -900,8 +902,6 @@ int main(void)
     Suite *s = suite_create("api-server");
     TCase *tc = tcase_create("server");
     TCase *ts = tcase_create("socket");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
@@ -930,9 +930,5 @@ int main(void)
     tcase_add_test(ts, socket_path_checks);
     tcase_add_test(ts, server_needs_a_listening_socket);
     suite_add_tcase(s, ts);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(s);
 }

@@ -17,6 +17,8 @@
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/layout.h"
 
+#include "testutil.h"
+
 #define MiB (1024ULL * 1024)
 #define GiB (1024ULL * MiB)
 #define FILL 0xaa
@@ -1062,11 +1064,5 @@ static Suite *boot_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(boot_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(boot_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "vmm/cli.h"
 
+#include "testutil.h"
+
 static int parse(struct cli_options *o, GError **error, ...)
 {
     const char *argv[32] = { "skiff" };
@@ -183,8 +185,6 @@ int main(void)
 {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("cli");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, full);
@@ -193,9 +193,5 @@ int main(void)
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, version_needs_no_kernel);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

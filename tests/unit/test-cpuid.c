@@ -6,6 +6,8 @@
 
 #include "arch/x86_64/cpuid.h"
 
+#include "testutil.h"
+
 static GArray *fake_supported(bool with_hv_leaf)
 {
     GArray *a = g_array_new(FALSE, TRUE, sizeof(struct hv_cpuid_entry));
@@ -98,16 +100,10 @@ int main(void)
 {
     Suite *s = suite_create("cpuid");
     TCase *tc = tcase_create("cpuid");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, apic_id_and_topology);
     tcase_add_test(tc, single_cpu_has_no_htt);
     tcase_add_test(tc, hypervisor_leaf_added_when_missing);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -10,6 +10,8 @@
 
 #include "vmm/events.h"
 
+#include "testutil.h"
+
 static GPtrArray *split_events(const char *text)
 {
     GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
@@ -108,16 +110,10 @@ int main(void)
 {
     Suite *s = suite_create("events");
     TCase *tc = tcase_create("events");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, stream_shape);
     tcase_add_test(tc, reader_gone_costs_events_not_the_vmm);
     tcase_add_test(tc, bad_targets);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -10,6 +10,8 @@
 
 #include "api/http.h"
 
+#include "testutil.h"
+
 struct outcome {
     enum http_parse_result r;
     unsigned status;
@@ -620,8 +622,6 @@ int main(void)
 {
     Suite *s = suite_create("http");
     TCase *tc = tcase_create("parser");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, get_without_body);
@@ -646,9 +646,5 @@ int main(void)
     tcase_add_test(tc, format_round_trip);
     tcase_add_test(tc, status_reasons);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(s);
 }

@@ -8,6 +8,8 @@
 #include "vmm/guest-mem.h"
 #include "vmm/iobus.h"
 
+#include "testutil.h"
+
 struct hit {
     uint64_t offset;
     uint32_t len;
@@ -123,17 +125,11 @@ int main(void)
 {
     Suite *s = suite_create("iobus");
     TCase *tc = tcase_create("iobus");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, dispatch);
     tcase_add_test(tc, overlaps_refused);
     tcase_add_test(tc, guest_memory_bounds);
     tcase_add_test(tc, guest_memory_split_at_the_gap);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -32,6 +32,8 @@
 
 #include "seccomp/seccomp.h"
 
+#include "testutil.h"
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_LEAK__)
 #define SANITIZER_BUILD 1
 #elif defined(__has_feature)
@@ -552,8 +554,6 @@ int main(void)
 {
     Suite *s = suite_create("seccomp");
     TCase *tc = tcase_create("filters");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, tables_consistent);
@@ -565,9 +565,5 @@ int main(void)
     tcase_add_loop_test(tc, vcpu_kills, 0, G_N_ELEMENTS(vcpu_fatal_cases));
     tcase_add_test(tc, per_thread);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -121,41 +121,31 @@ static int elf_parse_header(struct elf_file *elf, const uint8_t *image, size_t s
     }
     elf->is64 = image[EI_CLASS] == ELFCLASS64;
 
-    if (elf->is64) {
-        Elf64_Ehdr eh;
-
-        if (size < sizeof(eh)) {
-            g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                        _("truncated ELF header (%zu bytes, need %zu)"), size, sizeof(eh));
-            return -1;
-        }
-        memcpy(&eh, image, sizeof(eh));
-        machine = eh.e_machine;
-        type = eh.e_type;
-        elf->phoff = eh.e_phoff;
-        elf->phentsize = eh.e_phentsize;
-        elf->phnum = eh.e_phnum;
-        elf->shoff = eh.e_shoff;
-        elf->shentsize = eh.e_shentsize;
-        elf->shnum = eh.e_shnum;
-    } else {
-        Elf32_Ehdr eh;
-
-        if (size < sizeof(eh)) {
-            g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
-                        _("truncated ELF header (%zu bytes, need %zu)"), size, sizeof(eh));
-            return -1;
-        }
-        memcpy(&eh, image, sizeof(eh));
-        machine = eh.e_machine;
-        type = eh.e_type;
-        elf->phoff = eh.e_phoff;
-        elf->phentsize = eh.e_phentsize;
-        elf->phnum = eh.e_phnum;
-        elf->shoff = eh.e_shoff;
-        elf->shentsize = eh.e_shentsize;
-        elf->shnum = eh.e_shnum;
-    }
+    /* The two classes differ only in field widths: read either into the same fields. */
+#define READ_EHDR(Ehdr)                                                                     \
+    do {                                                                                    \
+        Ehdr eh;                                                                            \
+                                                                                            \
+        if (size < sizeof(eh)) {                                                            \
+            g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,                               \
+                        _("truncated ELF header (%zu bytes, need %zu)"), size, sizeof(eh)); \
+            return -1;                                                                      \
+        }                                                                                   \
+        memcpy(&eh, image, sizeof(eh));                                                     \
+        machine = eh.e_machine;                                                             \
+        type = eh.e_type;                                                                   \
+        elf->phoff = eh.e_phoff;                                                            \
+        elf->phentsize = eh.e_phentsize;                                                    \
+        elf->phnum = eh.e_phnum;                                                            \
+        elf->shoff = eh.e_shoff;                                                            \
+        elf->shentsize = eh.e_shentsize;                                                    \
+        elf->shnum = eh.e_shnum;                                                            \
+    } while (0)
+    if (elf->is64)
+        READ_EHDR(Elf64_Ehdr);
+    else
+        READ_EHDR(Elf32_Ehdr);
+#undef READ_EHDR
 
     if ((elf->is64 && machine != EM_X86_64) || (!elf->is64 && machine != EM_386)) {
         g_set_error(error, BOOT_ERROR, BOOT_ERROR_FORMAT,
