@@ -76,6 +76,17 @@ int domain_reboot(domain *dom, GError **error);
 int domain_suspend(domain *dom, GError **error);
 int domain_resume(domain *dom, GError **error);
 
+/* Added by the domain work. A transient domain that stops (destroy, guest
+ * power-off, crash) or an inactive one that is undefined leaves the manager
+ * at once: the pointer from a lookup is valid until then only. Hold a
+ * reference to keep using the object afterwards (it then reports itself
+ * inactive and non-persistent). */
+domain *domain_ref(domain *dom);
+void domain_unref(domain *dom);
+/* Starts every inactive domain marked autostart (call once the daemon is
+ * ready); a failure is logged (g_warning) and the others still start. */
+void domain_manager_autostart(domain_manager *dm);
+
 const char *domain_name(const domain *dom);
 const uint8_t *domain_uuid(const domain *dom);
 int domain_id(const domain *dom);                     /* -1 when inactive */

@@ -61,6 +61,7 @@ typedef struct domain_def {
     uint8_t uuid[16];
     char *title;
     char *description;
+    char *metadata;                /* <metadata>, kept as found (serialised XML); NULL if absent */
     uint64_t memory_kib;           /* <memory> */
     uint64_t current_memory_kib;   /* <currentMemory>, = memory_kib if absent */
     unsigned vcpus_max;            /* <vcpu>N</vcpu> */
@@ -82,14 +83,22 @@ typedef struct domain_def {
     GPtrArray *nets;               /* struct domain_net * */
     bool has_serial;               /* <serial type='pty'> */
     bool has_console;              /* <console type='pty'> (target serial or virtio) */
+    bool console_virtio;           /* that console's target type is 'virtio' (else: the serial) */
     struct domain_chr serial;
     bool has_rng;                  /* <rng model='virtio'><backend model='random'>/dev/urandom */
     char *rng_source;
     bool memballoon_virtio;        /* <memballoon model='virtio'>; 'none' = false */
 } domain_def;
 
+/* An empty definition whose disk and net arrays own their elements. */
+domain_def *domain_def_new(void);
 void domain_def_free(domain_def *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domain_def, domain_def_free)
+
+/* skiff's vCPU limit (the backend's cpus.max_vcpus). */
+#define DOMAIN_VCPUS_MAX 254
+/* 4 PiB: x86-64's 52-bit physical addresses. */
+#define DOMAIN_MEMORY_MAX_KIB (UINT64_C(1) << 42)
 
 enum {
     DOMAIN_PARSE_VALIDATE = 1 << 0,   /* check against libvirt's domain.rng first */
