@@ -26,6 +26,7 @@ static bool acpi_ged_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 {
     acpi_ged *ged = opaque;
     g_autoptr(GMutexLocker) locker = NULL;
+    uint32_t pending;
 
     if (offset >= GED_SELECTOR_LEN || len > GED_SELECTOR_LEN - offset)
         return false;
@@ -34,12 +35,16 @@ static bool acpi_ged_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
         return true;
     }
     locker = g_mutex_locker_new(&ged->lock);
+    pending = ged->selector;
     for (uint32_t i = 0; i < len; i++) {
         unsigned shift = 8 * (unsigned)(offset + i);
 
         data[i] = (uint8_t)(ged->selector >> shift);
         ged->selector &= ~(0xffu << shift);
     }
+    /* Level-triggered: the line drops once the last event has been read. */
+    if (pending && !ged->selector)
+        vm_set_irq_line(ged->vm, LAYOUT_ACPI_GED_GSI, false);
     return true;
 }
 
@@ -65,10 +70,12 @@ void acpi_ged_free(acpi_ged *ged)
 
 void acpi_ged_power_button(acpi_ged *ged)
 {
+    /* Level-triggered, held until the guest reads the event: a button pressed
+     * before the guest has unmasked the interrupt is delivered when it does,
+     * as ACPI's SCI status bits are on real hardware. Raised under the lock so
+     * that a concurrent read cannot drop the line after this event's bit. */
     g_mutex_lock(&ged->lock);
     ged->selector |= ACPI_GED_EVENT_POWER_BUTTON;
-    g_mutex_unlock(&ged->lock);
-    /* The IRQ is raised after the bit is visible, so _EVT cannot miss it. */
     vm_set_irq_line(ged->vm, LAYOUT_ACPI_GED_GSI, true);
-    vm_set_irq_line(ged->vm, LAYOUT_ACPI_GED_GSI, false);
+    g_mutex_unlock(&ged->lock);
 }

@@ -19,6 +19,7 @@ enum {
 struct controller {
     GMainContext *ctx;
     bool keep_serving;
+    bool no_reboot;
     void (*quit)(void *opaque, int status);
     void *quit_opaque;
     enum vm_state state;
@@ -65,6 +66,11 @@ void controller_free(controller *c)
     vm_config_clear(&c->cfg);
     g_main_context_unref(c->ctx);
     g_free(c);
+}
+
+void controller_set_no_reboot(controller *c, bool no_reboot)
+{
+    c->no_reboot = no_reboot;
 }
 
 enum vm_state controller_state(controller *c)
@@ -163,6 +169,7 @@ int controller_create(controller *c, const struct vm_config *cfg, GError **error
     if (vm_config_validate(cfg, error) < 0)
         return fail_as(error, CONTROLLER_ERROR_INVALID);
     vm_config_copy(&c->cfg, cfg);
+    c->cfg.no_reboot = c->cfg.no_reboot || c->no_reboot;
     c->state = VM_STATE_CREATED;
     event_emit("vm", "created", NULL);
     return 0;

@@ -36,6 +36,8 @@ typedef struct controller controller;
 controller *controller_new(GMainContext *ctx, bool keep_serving,
                            void (*quit)(void *opaque, int status), void *opaque);
 void controller_free(controller *c);
+/* --no-reboot: applies to every VM this VMM runs, however it was created. */
+void controller_set_no_reboot(controller *c, bool no_reboot);
 
 enum vm_state controller_state(controller *c);
 const char *vm_state_name(enum vm_state state);

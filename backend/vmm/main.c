@@ -70,6 +70,7 @@ static int serve(struct cli_options *opts, GError **error)
         return -1;
     event_emit("vmm", "starting", NULL);
     c = controller_new(g_main_context_default(), api, quit, &s);
+    controller_set_no_reboot(c, opts->vm.no_reboot);
     api_ctx.controller = c;
     if (api) {
         size_t n;

@@ -15,8 +15,8 @@ import time
 
 sys.dont_write_bytecode = True     # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apiclient import (Api, Skiff, check, parse_args, run_tests, vm_config,  # noqa: E402
-                       wait_for_text)
+from apiclient import (Api, Skiff, check, parse_args, read_text, run_tests,  # noqa: E402
+                       vm_config, wait_for_text)
 
 BANNER = "waiting for the power button"
 PRESSED = "power button pressed"
@@ -200,6 +200,26 @@ def test_cli_vm(a, tmp):
         api.wait_state("Shutdown")
         wait_for_text(serial, PRESSED)
         check(sk.proc.poll() is None, "skiff exited on the guest's power-off despite --api-socket")
+        api.ok("vmm.shutdown")
+        check(sk.wait_exit() == 0, f"exit status {sk.proc.returncode}:\n{sk.log()}")
+
+
+def test_early_power_button(a, tmp):
+    """A button pressed before the guest has unmasked the interrupt is not lost:
+    the GED holds its (level-triggered) line until the guest reads the event."""
+    kernel = a.guest("powerbtn")
+    serial = os.path.join(tmp, "serial.txt")
+    sk, api = start(a, tmp)
+    with sk:
+        api.ok("vm.create", vm_config(kernel, serial))
+        api.ok("vm.boot")
+        api.ok("vm.power-button")
+        out = read_text(serial)
+        check(BANNER not in out, "the guest was already waiting: the test proves nothing; "
+              f"serial: {out!r}")
+        api.wait_state("Shutdown")
+        out = wait_for_text(serial, PRESSED)
+        check("PASS" in out, f"serial: {out!r}")
         api.ok("vmm.shutdown")
         check(sk.wait_exit() == 0, f"exit status {sk.proc.returncode}:\n{sk.log()}")
 
@@ -431,5 +451,5 @@ def fake_server(a, tmp, name, answer):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tests([test_lifecycle, test_cli_vm, test_cli_guest_poweroff, test_guest_reset,
+    sys.exit(run_tests([test_lifecycle, test_cli_vm, test_early_power_button, test_cli_guest_poweroff, test_guest_reset,
                         test_api_fd, test_remote, test_remote_usage], parse_args()))

@@ -20,6 +20,7 @@
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WIN 0x10
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
+#define IOAPIC_LEVEL (1u << 15)
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1
@@ -145,11 +146,12 @@ static void ioapic_write(uint32_t reg, uint32_t value)
     mmio_write32(IOAPIC + IOAPIC_WIN, value);
 }
 
-/* Edge-triggered, active high, fixed delivery in physical mode to apic_id. */
+/* Level-triggered (as the DSDT's _CRS says), active high, fixed delivery in
+ * physical mode to apic_id. The LAPIC EOI re-arms the pin. */
 static void ioapic_route(unsigned pin, uint8_t vector, uint32_t apic_id)
 {
     ioapic_write(IOAPIC_REDTBL(pin) + 1, apic_id << 24);
-    ioapic_write(IOAPIC_REDTBL(pin), vector);   /* unmasked last */
+    ioapic_write(IOAPIC_REDTBL(pin), IOAPIC_LEVEL | vector);   /* unmasked last */
 }
 
 int guest_main(void)

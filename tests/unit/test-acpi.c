@@ -42,6 +42,8 @@ struct vm {
     } irq[FAKE_MAX_IRQ_EVENTS];
     unsigned n_irq;        /* events recorded in irq[] */
     unsigned n_irq_total;  /* all events */
+    unsigned n_irq_raised; /* of those, level true */
+    bool line;             /* the last level set */
 };
 
 int vm_register_pio(vm *v, uint16_t base, uint16_t len, const char *owner, io_handler_fn fn,
@@ -69,6 +71,9 @@ void vm_set_irq_line(vm *v, uint32_t gsi, bool level)
 {
     /* No check assertions here: a test thread may call in. */
     __atomic_add_fetch(&v->n_irq_total, 1, __ATOMIC_SEQ_CST);
+    if (level)
+        __atomic_add_fetch(&v->n_irq_raised, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->line, level, __ATOMIC_SEQ_CST);
     if (v->n_irq < FAKE_MAX_IRQ_EVENTS) {
         v->irq[v->n_irq].gsi = gsi;
         v->irq[v->n_irq].level = level;
@@ -561,7 +566,7 @@ static const char *const dsdt_expect[] = {
     "Memory32Fixed (ReadWrite, 0xE0000000, // Address Base 0x00100000, // Address Length )",
     "Device (PWRB) { Name (_HID, EisaId (\"PNP0C0C\")",
     "Device (GED) { Name (_HID, \"ACPI0013\"",
-    "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) { 0x00000009, }",
+    "Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, ) { 0x00000009, }",
     "OperationRegion (GDST, SystemIO, 0x0610, 0x04)",
     "Field (GDST, DWordAcc, NoLock, Preserve) { GDAT, 32 }",
     "Method (_EVT, 1, Serialized)",
@@ -727,16 +732,19 @@ START_TEST(test_ged_power_button)
     ck_assert_uint_eq(ged_read32(&v), 0);
 
     acpi_ged_power_button(ged);
-    /* One edge: raised, then lowered. */
-    ck_assert_uint_eq(v.n_irq_total, 2);
+    /* Level: raised, and held until the event is read. */
+    ck_assert_uint_eq(v.n_irq_total, 1);
     ck_assert_uint_eq(v.irq[0].gsi, LAYOUT_ACPI_GED_GSI);
     ck_assert(v.irq[0].level);
+
+    /* Writes do not change the selector, nor the line. */
+    ck_assert(pio(&v, LAYOUT_ACPI_GED_PORT, junk, 4, true));
+    ck_assert_uint_eq(v.n_irq_total, 1);
+    ck_assert_uint_eq(ged_read32(&v), ACPI_GED_EVENT_POWER_BUTTON);
+    /* Reading the last event drops the line. */
+    ck_assert_uint_eq(v.n_irq_total, 2);
     ck_assert_uint_eq(v.irq[1].gsi, LAYOUT_ACPI_GED_GSI);
     ck_assert(!v.irq[1].level);
-
-    /* Writes do not change the selector. */
-    ck_assert(pio(&v, LAYOUT_ACPI_GED_PORT, junk, 4, true));
-    ck_assert_uint_eq(ged_read32(&v), ACPI_GED_EVENT_POWER_BUTTON);
     ck_assert_uint_eq(ged_read32(&v), 0);   /* read clears */
 
     /* A byte read of the upper bytes does not consume the event. */
@@ -760,7 +768,8 @@ static gpointer press_many(gpointer data)
 }
 
 /* Events raised while the guest reads are never lost or doubled: after the
- * presser ends, at least one read saw the bit, and the last read is clean. */
+ * presser ends, at least one read saw the bit, the last read is clean, and
+ * the line is low once nothing is pending. */
 START_TEST(test_ged_concurrent)
 {
     struct vm *v = g_new0(struct vm, 1);
@@ -782,7 +791,8 @@ START_TEST(test_ged_concurrent)
     seen += ged_read32(v);
     ck_assert_uint_ge(seen, 1);
     ck_assert_uint_eq(ged_read32(v), 0);
-    ck_assert_uint_eq(v->n_irq_total, 2000);
+    ck_assert_uint_eq(v->n_irq_raised, 1000);
+    ck_assert(!v->line);
     g_free(v);
 }
 END_TEST

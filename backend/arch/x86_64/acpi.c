@@ -217,7 +217,8 @@ static aml *dsdt_ged(void)
 
     aml_append(dev, aml_name_decl("_HID", aml_string("ACPI0013")));
     aml_append(dev, named_int("_UID", 0));
-    aml_append(dev, crs(aml_interrupt(true, true, false, false, LAYOUT_ACPI_GED_GSI)));
+    /* Level: the device holds the line until _EVT has read every event. */
+    aml_append(dev, crs(aml_interrupt(true, false, false, false, LAYOUT_ACPI_GED_GSI)));
     aml_append(dev, aml_operation_region("GDST", AML_SYSTEM_IO, LAYOUT_ACPI_GED_PORT, 4));
     aml_append(field, aml_field_entry("GDAT", 32));
     aml_append(dev, field);
