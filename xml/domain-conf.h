@@ -3,9 +3,17 @@
  * libvirt domain XML for skiff: parse (libxml2), validate (libvirt's installed
  * RelaxNG schema), format, and translate to the backend's VmConfig JSON.
  * Everything skiff cannot honour is refused at parse time with
- * VIR_ERR_CONFIG_UNSUPPORTED naming the element or attribute; malformed XML
- * is VIR_ERR_XML_ERROR; a value out of range VIR_ERR_XML_DETAIL or
- * VIR_ERR_CONFIG_UNSUPPORTED (see xml/virt-error.h).
+ * VIR_ERR_CONFIG_UNSUPPORTED naming the element or attribute ("element
+ * <graphics> in <devices> is not supported by skiff"); malformed XML and
+ * invalid values are VIR_ERR_XML_ERROR; with DOMAIN_PARSE_VALIDATE a schema
+ * violation is VIR_ERR_XML_INVALID_SCHEMA (see xml/virt-error.h; messages are
+ * bare, virt_error_format_message() adds libvirt's prefix).
+ *
+ * Accepted and kept: everything below. Accepted and not kept (it describes
+ * what skiff is anyway, or live state): <domain id=>, <controller type='usb'
+ * model='none'/>, <controller type='pci' model='pcie-root'|'pci-root'/>,
+ * <driver name='qemu'|'skiff'> on disks, pty <source path=> and <console
+ * tty=>. A <console> on the serial target implies the <serial>, as in libvirt.
  */
 #pragma once
 

@@ -94,8 +94,10 @@ static int parse_disk_serial(struct domain_disk *disk, const xmlNode *n, GError 
                                    _("letters, digits, '_', '.', '+', '-' and spaces"), error);
     }
     if (strlen(disk->serial) > DISK_SERIAL_MAX) {
+        g_autofree char *shown = xml_shorten(disk->serial);
+
         virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk serial '%s' is longer than virtio-blk's %d bytes"), disk->serial,
+                       _("disk serial '%s' is longer than virtio-blk's %d bytes"), shown,
                        DISK_SERIAL_MAX);
         return -1;
     }

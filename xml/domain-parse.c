@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <string.h>
 
 #include "xml/xml-util.h"
@@ -137,6 +138,11 @@ static int parse_name(domain_def *def, const xmlNode *n, GError **error)
         return -1;
     }
     /* The name is a file name (<name>.xml) and appears in logs. */
+    if (strlen(def->name) > NAME_MAX_BYTES) {
+        virt_error_set(error, VIR_ERR_XML_ERROR,
+                       _("the domain name is longer than %d bytes"), NAME_MAX_BYTES);
+        return -1;
+    }
     if (strchr(def->name, '/')) {
         virt_error_set(error, VIR_ERR_XML_ERROR, _("name '%s' must not contain '/'"), def->name);
         return -1;
@@ -147,11 +153,6 @@ static int parse_name(domain_def *def, const xmlNode *n, GError **error)
                            _("the domain name must not contain control characters"));
             return -1;
         }
-    }
-    if (strlen(def->name) > NAME_MAX_BYTES) {
-        virt_error_set(error, VIR_ERR_XML_ERROR,
-                       _("the domain name is longer than %d bytes"), NAME_MAX_BYTES);
-        return -1;
     }
     return 0;
 }
@@ -230,9 +231,11 @@ static int parse_os_type(domain_def *def, const xmlNode *n, GError **error)
     /* A machine type names a QEMU board; skiff has one platform of its own. */
     machine = xml_get_attr(n, "machine");
     if (machine) {
+        g_autofree char *shown = xml_shorten(machine);
+
         virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
                        _("machine type '%s' is not supported by skiff: leave out machine= "
-                         "(skiff has one platform of its own)"), machine);
+                         "(skiff has one platform of its own)"), shown);
         return -1;
     }
     g_free(def->os_arch);
@@ -344,42 +347,44 @@ static int parse_clock(domain_def *def, const xmlNode *n, GError **error)
 
 /* ---- the document ---- */
 
+/* The children of <domain>, each at most once. */
+static const char *const domain_children[] = {
+    "name", "uuid", "title", "description", "metadata", "memory", "currentMemory", "vcpu", "os",
+    "features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "devices",
+};
+
 static int parse_domain(domain_def *def, const xmlNode *root, GError **error)
 {
     g_autofree char *type = NULL;
-    bool seen[16] = { false };
+    bool seen[G_N_ELEMENTS(domain_children)] = { false };
     bool have_current = false;
     bool have_uuid = false;
     bool have_memory = false;
 
-    if (xml_check_attrs(root, ATTRS("type", "id"), error) < 0 || xml_check_no_text(root, error) < 0)
-        return -1;
     type = xml_get_attr(root, "type");
     if (!type)
         return xml_err_missing_attr(root, "type", error);
     if (strcmp(type, "kvm")) {
+        g_autofree char *shown = xml_shorten(type);
+
         virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain type '%s' is not supported: skiff runs kvm"), type);
+                       _("domain type '%s' is not supported: skiff runs kvm"), shown);
         return -1;
     }
     /* id= is live state (virsh dumpxml of a running domain): not config. */
+    if (xml_check_attrs(root, ATTRS("type", "id"), error) < 0 || xml_check_no_text(root, error) < 0)
+        return -1;
 
     for (const xmlNode *c = root->children; c; c = c->next) {
-        static const char *const singles[] = {
-            "name", "uuid", "title", "description", "metadata", "memory", "currentMemory",
-            "vcpu", "os", "features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash",
-            "devices", NULL,
-        };
         int rc = -1;
-        unsigned i;
+        size_t i;
 
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        for (i = 0; singles[i] && !xml_is(c, singles[i]); i++)
+        for (i = 0; i < G_N_ELEMENTS(domain_children) && !xml_is(c, domain_children[i]); i++)
             ;
-        if (!singles[i])
+        if (i == G_N_ELEMENTS(domain_children))
             return xml_err_element(root, c, error);
-        G_STATIC_ASSERT(G_N_ELEMENTS(singles) <= G_N_ELEMENTS(seen) + 1);
         if (xml_once(root, c, &seen[i], error) < 0)
             return -1;
 
@@ -455,10 +460,23 @@ static int parse_domain(domain_def *def, const xmlNode *root, GError **error)
 
 /* ---- libxml2 and the schema ---- */
 
+/* libxml2 reports some errors (input encoding conversion) outside the
+ * parser context, to its generic handler, which prints to stderr. They are
+ * in the parser's result anyway. */
+static void G_GNUC_PRINTF(2, 3) ignore_error(void *ctx, const char *msg, ...)
+{
+}
+
+/* libxml2's messages may span lines ("...\nBytes: 0xE9"): one line here. */
+static char *one_line(const char *msg)
+{
+    return g_strstrip(g_strdelimit(g_strdup(msg ? msg : "?"), "\r\n", ' '));
+}
+
 static void collect_error(void *data, const xmlError *e)
 {
     GString *s = data;
-    g_autofree char *msg = g_strstrip(g_strdup(e->message ? e->message : "?"));
+    g_autofree char *msg = one_line(e->message);
 
     if (s->len)
         g_string_append(s, "; ");
@@ -526,6 +544,8 @@ static xmlDoc *read_doc(const char *xml, GError **error)
 {
     static GOnce once_init = G_ONCE_INIT;
     g_autoptr(xmlParserCtxt) ctxt = NULL;
+    xmlGenericErrorFunc saved_handler;
+    void *saved_ctx;
     xmlDoc *doc;
     size_t len = strlen(xml);
 
@@ -541,11 +561,15 @@ static xmlDoc *read_doc(const char *xml, GError **error)
     }
     /* No network, no external DTD, no entity substitution, and libxml2's
      * messages go to the GError rather than stderr. */
+    saved_handler = xmlGenericError;
+    saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, ignore_error);
     doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlSetGenericErrorFunc(saved_ctx, saved_handler);
     if (!doc || !ctxt->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
-        g_autofree char *msg = g_strstrip(g_strdup(e && e->message ? e->message : "?"));
+        g_autofree char *msg = one_line(e ? e->message : NULL);
 
         xmlFreeDoc(doc);
         virt_error_set(error, VIR_ERR_XML_ERROR, _("malformed XML at line %d: %s"),

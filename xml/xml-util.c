@@ -14,14 +14,37 @@
 
 /* ---- names and errors ---- */
 
+/* Values from the document are quoted in messages; a long one is cut so that
+ * the message stays readable (and well below the protocol's string limit). */
+#define SHOWN_MAX_CHARS 64
+
+char *xml_shorten(const char *s)
+{
+    g_autofree char *head = NULL;
+
+    if (!s)
+        return g_strdup("");
+    /* libxml2 hands out UTF-8 only; anything else is not ours to print. */
+    if (!g_utf8_validate(s, -1, NULL))
+        return g_strdup("?");
+    if (g_utf8_strlen(s, -1) <= SHOWN_MAX_CHARS)
+        return g_strdup(s);
+    head = g_utf8_substring(s, 0, SHOWN_MAX_CHARS);
+    return g_strconcat(head, "...", NULL);
+}
+
 /* An element's name as written, with its namespace when it has one. */
 char *xml_elem_name(const xmlNode *n)
 {
+    g_autofree char *name = NULL;
+
     if (n->ns && n->ns->prefix)
-        return g_strdup_printf("%s:%s", n->ns->prefix, n->name);
-    if (n->ns)
-        return g_strdup_printf("{%s}%s", n->ns->href, n->name);
-    return g_strdup((const char *)n->name);
+        name = g_strdup_printf("%s:%s", n->ns->prefix, n->name);
+    else if (n->ns)
+        name = g_strdup_printf("{%s}%s", n->ns->href, n->name);
+    else
+        name = g_strdup((const char *)n->name);
+    return xml_shorten(name);
 }
 
 bool xml_is(const xmlNode *n, const char *name)
@@ -42,8 +65,9 @@ int xml_err_element(const xmlNode *parent, const xmlNode *child, GError **error)
 int xml_err_attr(const xmlNode *n, const xmlAttr *a, GError **error)
 {
     g_autofree char *e = xml_elem_name(n);
-    g_autofree char *name = a->ns && a->ns->prefix
+    g_autofree char *full = a->ns && a->ns->prefix
         ? g_strdup_printf("%s:%s", a->ns->prefix, a->name) : g_strdup((const char *)a->name);
+    g_autofree char *name = xml_shorten(full);
 
     virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
                    _("attribute '%s' of <%s> is not supported by skiff"), name, e);
@@ -51,26 +75,31 @@ int xml_err_attr(const xmlNode *n, const xmlAttr *a, GError **error)
 }
 
 /* An attribute value libvirt knows and skiff does not honour. */
-int xml_err_value(const xmlNode *n, const char *attr, const char *value,
-                     const char *supported, GError **error)
+int xml_err_value(const xmlNode *n, const char *attr, const char *value, const char *supported,
+                  GError **error)
 {
+    g_autofree char *shown = xml_shorten(value);
+
     virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
                    _("<%s %s='%s'> is not supported by skiff (supported: %s)"),
-                   n->name, attr, value, supported);
+                   n->name, attr, shown, supported);
     return -1;
 }
 
 int xml_err_text_value(const xmlNode *n, const char *value, const char *supported,
                        GError **error)
 {
+    g_autofree char *shown = NULL;
+
     if (!*value) {
         virt_error_set(error, VIR_ERR_XML_ERROR, _("<%s> is empty (expected one of: %s)"), n->name,
                        supported);
         return -1;
     }
+    shown = xml_shorten(value);
     virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
                    _("<%s>%s</%s> is not supported by skiff (supported: %s)"),
-                   n->name, value, n->name, supported);
+                   n->name, shown, n->name, supported);
     return -1;
 }
 
@@ -88,9 +117,11 @@ int xml_err_missing_element(const char *parent, const char *child, GError **erro
 
 int xml_err_invalid(const char *what, const char *value, const char *expected, GError **error)
 {
+    g_autofree char *shown = xml_shorten(value);
+
     /* TRANSLATORS: "invalid value 'x' for <vcpu> (expected an integer)" */
     virt_error_set(error, VIR_ERR_XML_ERROR, _("invalid value '%s' for %s (expected %s)"),
-                   value, what, expected);
+                   shown, what, expected);
     return -1;
 }
 
@@ -108,8 +139,7 @@ static bool blank(const xmlChar *s)
 static int err_text(const xmlNode *n, const xmlChar *text, GError **error)
 {
     g_autofree char *stripped = g_strstrip(g_strdup((const char *)text));
-    g_autofree char *shown = g_utf8_validate(stripped, -1, NULL)
-        ? g_utf8_substring(stripped, 0, MIN(g_utf8_strlen(stripped, -1), 40)) : g_strdup("?");
+    g_autofree char *shown = xml_shorten(stripped);
 
     virt_error_set(error, VIR_ERR_XML_ERROR, _("unexpected text '%s' in <%s>"), shown, n->name);
     return -1;
@@ -228,8 +258,8 @@ bool xml_parse_u64(const char *s, uint64_t *out)
 }
 
 /* "what" names the value in messages: "<vcpu>", "'current' of <vcpu>". */
-int xml_parse_uint(const char *s, const char *what, uint64_t min, uint64_t max,
-                            unsigned *out, GError **error)
+int xml_parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, unsigned *out,
+                   GError **error)
 {
     uint64_t v;
 

@@ -21,6 +21,8 @@
 #define ATTRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NO_ATTRS ((const char *const[]){ NULL })
 
+/* A document value for a message: at most 64 characters, then "...". */
+char *xml_shorten(const char *s);
 /* The element's name as written ("graphics", "qemu:commandline"). */
 char *xml_elem_name(const xmlNode *n);
 /* n is the element `name` in no namespace (libvirt's domain XML has none). */
