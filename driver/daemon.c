@@ -68,7 +68,8 @@ static int parse_options(struct options *opt, int *argc, char ***argv, GError **
 {
     const GOptionEntry entries[] = {
         { "pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &opt->pidfile,
-          N_("write the daemon's pid to FILE (default: in the socket directory's parent)"),
+          N_("write the daemon's pid to FILE (default: /run/virtskiffd.pid, or in "
+             "$XDG_RUNTIME_DIR/libvirt for a session daemon)"),
           N_("FILE") },
         { "timeout", 't', 0, G_OPTION_ARG_INT, &opt->timeout,
           N_("exit after SECS with no client and no running domain (0: never)"), N_("SECS") },
@@ -88,7 +89,7 @@ static int parse_options(struct options *opt, int *argc, char ***argv, GError **
           N_("keep persistent domain definitions in DIR"), N_("DIR") },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version, N_("print the version and exit"),
           NULL },
-        { NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     g_autoptr(GOptionGroup) group = g_option_group_new(NULL, NULL, NULL, opt, NULL);
@@ -269,21 +270,19 @@ static int daemon_run(struct daemon *d, GError **error)
         return -1;
     if (rpc_dispatch_init(error) < 0)
         return -1;
-#ifdef SKIFF_HAVE_DOMAINS
     d->rpc.dm = domain_manager_new(&d->paths, NULL, error);
     if (!d->rpc.dm)
         return -1;
-#else
-    log_warning(_("built without the domain manager: domain calls are not supported"));
-#endif
     d->server = rpc_server_new(&d->rpc, NULL);
     if (start_listening(d, error) < 0)
         return -1;
+    /* Once clients can connect, as libvirtd does: a slow start does not delay them. */
+    domain_manager_autostart(d->rpc.dm);
     d->loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, on_signal, d);
     g_unix_signal_add(SIGINT, on_signal, d);
     if (d->opt.timeout > 0)
-        g_timeout_add_seconds(1, idle_tick, d);
+        g_timeout_add(1000, idle_tick, d);
     log_info(_("virtskiffd %s ready (%s mode, skiff %s)"), SKIFF_VERSION,
              d->rpc.system_mode ? "system" : "session", d->paths.skiff_path);
     g_main_loop_run(d->loop);
@@ -294,9 +293,7 @@ static void daemon_cleanup(struct daemon *d)
 {
     /* Clients first: they refer to the domain manager. */
     g_clear_pointer(&d->server, rpc_server_free);
-#ifdef SKIFF_HAVE_DOMAINS
     g_clear_pointer(&d->rpc.dm, domain_manager_free);
-#endif
     g_clear_pointer(&d->loop, g_main_loop_unref);
     if (d->pidfile_fd >= 0) {
         unlink(d->pidfile);

@@ -290,11 +290,12 @@ int domain_manager_undefine(domain_manager *dm, domain *dom, GError **error)
         return -1;
     }
     if (domain_store_set_autostart(dm->paths.config_dir, dm->paths.autostart_dir, dom->name,
-                                   false, error) < 0 ||
-        domain_store_remove(dm->paths.config_dir, dom->name, error) < 0)
+                                   false, error) < 0)
+        return -1;
+    dom->autostart = false;
+    if (domain_store_remove(dm->paths.config_dir, dom->name, error) < 0)
         return -1;
     dom->persistent = false;
-    dom->autostart = false;
     emit(dom, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
     if (!dom->live)
         domain_remove(dom);

@@ -12,9 +12,7 @@ static const struct {
     const size_t *n;
 } handler_tables[] = {
     { connect_handlers, &connect_n_handlers },
-#ifdef SKIFF_HAVE_DOMAINS
     { domain_handlers, &domain_n_handlers },
-#endif
 };
 
 /* Indexed like the procedure table; NULL: known number, no handler in this
@@ -149,10 +147,12 @@ static int dispatch_call(struct rpc_conn *conn, const struct rpc_header *hdr,
     }
 
     args = g_malloc0(desc->args_filter ? desc->args_size : 1);
-    if (desc->args_filter && rpc_xdr_decode(body, body_len, desc->args_filter, args, &err) < 0) {
+    if (desc->args_filter ? rpc_xdr_decode(body, body_len, desc->args_filter, args, &err) < 0
+                          : body_len != 0) {
         /* The framing still holds, but a client that sends garbage is not
          * worth a second chance: answer, then close. */
-        *reply = error_replyf(hdr, NULL, VIR_ERR_RPC, _("%s: %s"), desc->name, err->message);
+        *reply = error_replyf(hdr, NULL, VIR_ERR_RPC, _("%s: %s"), desc->name,
+                              err ? err->message : _("arguments where none are expected"));
         return -1;
     }
     ret = g_malloc0(desc->ret_filter ? desc->ret_size : 1);
@@ -164,9 +164,10 @@ static int dispatch_call(struct rpc_conn *conn, const struct rpc_header *hdr,
         *reply = rpc_packet_build(&rhdr, desc->ret_filter, ret, &err);
         if (!*reply)
             *reply = error_replyf(hdr, desc, VIR_ERR_INTERNAL_ERROR, "%s", err->message);
-        if (desc->ret_filter)
-            rpc_xdr_free(desc->ret_filter, ret);
     }
+    /* Also after a failure: a handler may have filled part of the answer. */
+    if (desc->ret_filter)
+        rpc_xdr_free(desc->ret_filter, ret);
     if (desc->args_filter)
         rpc_xdr_free(desc->args_filter, args);
     return 0;

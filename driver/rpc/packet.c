@@ -81,6 +81,15 @@ int rpc_xdr_decode(const uint8_t *body, size_t body_len, xdrproc_t filter, void 
     /* xdrmem only reads through the pointer when decoding. */
     xdrmem_create(&xdr, (char *)body, (u_int)body_len, XDR_DECODE);
     ok = filter(&xdr, obj);
+    if (ok && xdr_getpos(&xdr) != body_len) {
+        /* Bytes after the arguments: not what any client encodes. */
+        xdr_free(filter, obj);
+        xdr_destroy(&xdr);
+        g_set_error(error, RPC_PACKET_ERROR, RPC_PACKET_ERROR_DECODE,
+                    _("%zu bytes left over after the message body"),
+                    body_len - xdr_getpos(&xdr));
+        return -1;
+    }
     xdr_destroy(&xdr);
     if (!ok) {
         /* Members decoded before the failure are allocated; the filters

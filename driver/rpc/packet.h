@@ -66,9 +66,10 @@ int rpc_packet_parse_length(const uint8_t lenbuf[RPC_LEN_SIZE], uint32_t *total,
 int rpc_packet_parse_header(const uint8_t *pkt, size_t len, struct rpc_header *hdr,
                             const uint8_t **body, size_t *body_len, GError **error);
 
-/* Decodes an XDR body with filter into obj (zeroed first). On success the
- * caller frees obj's members with rpc_xdr_free(); on failure nothing is
- * left to free. */
+/* Decodes an XDR body with filter into obj (zeroed by the caller). The
+ * body must be exactly one encoded value: a short one or bytes left over
+ * are an error. On success the caller frees obj's members with
+ * rpc_xdr_free(); on failure nothing is left to free. */
 int rpc_xdr_decode(const uint8_t *body, size_t body_len, xdrproc_t filter, void *obj,
                    GError **error);
 void rpc_xdr_free(xdrproc_t filter, void *obj);

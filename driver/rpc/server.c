@@ -46,9 +46,9 @@ struct rpc_client {
     GQueue out;                    /* GBytes * */
     size_t out_off;                /* into the head */
     size_t out_bytes;              /* queued, not yet sent */
-    bool closing;                  /* close once the queue is sent */
+    bool closing;                  /* close after this round of reading */
     /* keepalive */
-    bool heard;                    /* a packet arrived since the last tick */
+    bool heard;                    /* bytes arrived since the last tick */
     unsigned unanswered;
 };
 
@@ -60,19 +60,21 @@ typedef struct {
 static void client_close(rpc_client *c, const char *why)
 {
     GSource *source = c->source;
+    int fd = c->fd;
 
-    if (c->fd < 0)
+    if (fd < 0)
         return;
     log_debug("client pid %d uid %u closed: %s", (int)c->conn.pid, (unsigned)c->conn.uid, why);
     c->srv->clients = g_list_remove(c->srv->clients, c);
     c->srv->n_clients--;
-    close(c->fd);
     c->fd = -1;
     if (c->keepalive) {
         g_source_destroy(c->keepalive);
         g_clear_pointer(&c->keepalive, g_source_unref);
     }
+    /* Out of the poll set before the descriptor number can be reused. */
     g_source_destroy(source);
+    close(fd);
     /* May free c (when not inside its dispatch): last. */
     g_source_unref(source);
 }
@@ -133,17 +135,18 @@ static int client_send(rpc_client *c, GBytes *pkt)
     return client_flush(c);
 }
 
-/* What to wait for next; closes a closing client whose queue is empty
- * (then -1: c may be freed). */
+/* What to wait for next; closes a closing client (then -1: c may be
+ * freed). Its last answer went out if the socket took it: a client that
+ * sends garbage and does not read is not waited for. */
 static int client_update(rpc_client *c)
 {
     GIOCondition cond = 0;
 
-    if (c->closing && g_queue_is_empty(&c->out)) {
+    if (c->closing) {
         client_close(c, "closed by the server");
         return -1;
     }
-    if (!c->closing && c->out_bytes <= RPC_OUT_PAUSE)
+    if (c->out_bytes <= RPC_OUT_PAUSE)
         cond |= G_IO_IN;
     if (!g_queue_is_empty(&c->out))
         cond |= G_IO_OUT;
@@ -241,7 +244,9 @@ static gboolean client_source_dispatch(GSource *source, GSourceFunc cb, gpointer
     rpc_client *c = &((client_source *)source)->client;
     GIOCondition rev = g_source_query_unix_fd(source, c->tag);
 
-    if ((rev & G_IO_OUT) && client_flush(c) < 0)
+    /* On HUP or ERR too: with reading paused, only a failing send notices
+     * that the peer is gone. */
+    if ((rev & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && client_flush(c) < 0)
         return G_SOURCE_REMOVE;
     /* HUP with unread input: read it first, the end of stream comes after. */
     if ((rev & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && client_read(c) < 0)
