@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The whole test suite: unit tests, guest programs on /dev/kvm, the REST API
-# suite and nested real Linux in the normal build (-Werror); unit, guest and
-# API tests again under ASan+UBSan; fuzz smoke runs with clang. Ends with
-# "N passed, N failed".
+# The whole test suite: unit tests, guest programs on /dev/kvm, the REST API,
+# virtskiffd with the real virsh and python-libvirt, and nested real Linux in
+# the normal build (-Werror); all but the nested tests again under ASan+UBSan;
+# fuzz smoke runs with clang. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 
@@ -29,13 +29,13 @@ run_suites() {   # dir, meson test args...
 
 mkdir -p "$root"
 if setup "$root/main" -Dwerror=true; then
-    run_suites "$root/main" --suite unit --suite guest --suite api --suite nested
+    run_suites "$root/main" --suite unit --suite guest --suite api --suite driver --suite nested
 else
     echo "BUILD FAILED: main"; status=1
 fi
 if setup "$root/asan" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dnested=disabled; then
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-        run_suites "$root/asan" --suite unit --suite guest --suite api
+        run_suites "$root/asan" --suite unit --suite guest --suite api --suite driver
 else
     echo "BUILD FAILED: asan"; status=1
 fi
