@@ -320,6 +320,7 @@ int main(int argc, char **argv)
     struct daemon d = { .pidfile_fd = -1 };
     int ret = 0;
 
+    g_set_prgname("virtskiffd");
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

@@ -48,8 +48,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    line = g_strdup_printf("skiff: [%ld.%06ld] %s: %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000,
-                           names[level], msg);
+    line = g_strdup_printf("%s: [%ld.%06ld] %s: %s\n", g_get_prgname() ? g_get_prgname() : "skiff",
+                           (long)ts.tv_sec, ts.tv_nsec / 1000, names[level], msg);
     /* One write per line so that vCPU threads' lines do not interleave. */
     if (write(log_fd, line, strlen(line)) < 0) {
         /* Nowhere left to report it. */
