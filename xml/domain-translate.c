@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <json-glib/json-glib.h>
 
+#include "api/vmconfig-json.h"
 #include "xml/virt-error.h"
 
 /* The backend's floor for memory.size. */
@@ -51,65 +52,33 @@ static int check_runnable(const domain_def *def, GError **error)
     return 0;
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, value);
-}
-
-static void add_int(JsonBuilder *b, const char *name, int64_t value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
-}
-
-static void add_mode(JsonBuilder *b, const char *name, const char *mode)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_begin_object(b);
-    add_string(b, "mode", mode);
-    json_builder_end_object(b);
-}
-
 char *domain_def_to_vm_config_json(const domain_def *def, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) invalid = NULL;
     /* The backend wants whole pages; the maximum, since there is no balloon
      * yet to give the guest less. DOMAIN_MEMORY_MAX_KIB keeps this in range. */
-    uint64_t size = (def->memory_kib * 1024 + 4095) & ~(uint64_t)4095;
+    struct vm_config cfg = {
+        .kernel = def->kernel,
+        .initramfs = def->initrd,
+        .cmdline = def->cmdline,
+        .boot_vcpus = def->vcpus_current,
+        .max_vcpus = def->vcpus_max,
+        .memory_size = (def->memory_kib * 1024 + 4095) & ~(uint64_t)4095,
+        /* A pty console on the serial target is the serial port itself. */
+        .serial = { .backend = def->has_serial ? CHAR_PTY : CHAR_NULL },
+        .console = { .backend = CHAR_OFF },
+    };
 
     if (check_runnable(def, error) < 0)
         return NULL;
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "payload");
-    json_builder_begin_object(b);
-    add_string(b, "kernel", def->kernel);
-    if (def->initrd)
-        add_string(b, "initramfs", def->initrd);
-    if (def->cmdline)
-        add_string(b, "cmdline", def->cmdline);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "cpus");
-    json_builder_begin_object(b);
-    add_int(b, "boot_vcpus", def->vcpus_current);
-    add_int(b, "max_vcpus", def->vcpus_max);
-    json_builder_end_object(b);
-
-    json_builder_set_member_name(b, "memory");
-    json_builder_begin_object(b);
-    add_int(b, "size", (int64_t)size);
-    json_builder_end_object(b);
-
-    /* A pty console on the serial target is the serial port itself. */
-    add_mode(b, "serial", def->has_serial ? "Pty" : "Null");
-    add_mode(b, "console", "Off");
-    json_builder_end_object(b);
-
-    root = json_builder_get_root(b);
+    /* The backend's own checks and its own writer: one VmConfig shape. */
+    if (vm_config_validate(&cfg, &invalid) < 0) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED, "%s", invalid->message);
+        return NULL;
+    }
+    root = vm_config_to_json(&cfg);
     json_generator_set_root(gen, root);
     json_generator_set_pretty(gen, TRUE);
     json_generator_set_indent(gen, 2);
