@@ -712,6 +712,16 @@ def main():
     text = render(info, res, args.runs, GUEST_RAM_MIB, QEMU_CPU)
     print(text)
     if args.output != '-':
+        # Keep the section bench/driver.py writes between its markers.
+        try:
+            with open(args.output) as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ''
+        driver_end = '<!-- END bench/driver.py -->'
+        begin, end = old.find('<!-- BEGIN bench/driver.py'), old.find(driver_end)
+        if 0 <= begin < end:
+            text += '\n' + old[begin:end + len(driver_end)] + '\n'
         with open(args.output, 'w') as f:
             f.write(text)
         print(f'written to {args.output}', file=sys.stderr)
