@@ -34,7 +34,6 @@ static const struct fixed_member top_fixed[] = {
     { "rate_limit_groups", ONLY_EMPTY, NULL },
     { "disks", ONLY_EMPTY, NULL },
     { "net", ONLY_EMPTY, NULL },
-    { "rng", ONLY_NULL, NULL },
     { "balloon", ONLY_NULL, NULL },
     { "fs", ONLY_EMPTY, NULL },
     { "generic_vhost_user", ONLY_EMPTY, NULL },
@@ -510,9 +509,34 @@ static int parse_char(JsonObject *o, const char *name, const struct fixed_member
     return check_fixed(o, name, fixed, error);
 }
 
+/* Cloud Hypervisor's RngConfig, plus skiff's device id (vm.info shows it). */
+static const struct fixed_member rng_fixed[] = {
+    { "iommu", ONLY_FALSE, NULL },
+    { NULL, 0, NULL },
+};
+
+static int parse_rng(JsonObject *o, struct rng_config *out, GError **error)
+{
+    static const char *const handled[] = { "src", "id", NULL };
+    g_autofree char *src = NULL;
+    g_autofree char *id = NULL;
+
+    if (check_known(o, "rng", handled, rng_fixed, error) < 0)
+        return -1;
+    if (get_string(o, "rng", "src", false, &src, error) < 0 ||
+        get_string(o, "rng", "id", false, &id, error) < 0)
+        return -1;
+    g_free(out->src);
+    g_free(out->id);
+    out->src = src ? g_steal_pointer(&src) : g_strdup(VM_CONFIG_DEFAULT_RNG_SRC);
+    out->id = id ? g_steal_pointer(&id) : g_strdup(VM_CONFIG_DEFAULT_RNG_ID);
+    return check_fixed(o, "rng", rng_fixed, error);
+}
+
 static int parse_config(JsonObject *root, struct vm_config *cfg, GError **error)
 {
-    static const char *const handled[] = { "payload", "cpus", "memory", "serial", "console", NULL };
+    static const char *const handled[] = { "payload", "cpus", "memory", "serial", "console",
+                                           "rng", NULL };
     JsonObject *o;
 
     if (check_known(root, NULL, handled, top_fixed, error) < 0)
@@ -532,6 +556,8 @@ static int parse_config(JsonObject *root, struct vm_config *cfg, GError **error)
         return -1;
     if (get_object(root, NULL, "console", &o, error) < 0 ||
         (o && parse_char(o, "console", console_fixed, &cfg->console, error) < 0))
+        return -1;
+    if (get_object(root, NULL, "rng", &o, error) < 0 || (o && parse_rng(o, &cfg->rng, error) < 0))
         return -1;
     if (check_fixed(root, NULL, top_fixed, error) < 0)
         return -1;
@@ -721,6 +747,14 @@ JsonNode *vm_config_to_json(const struct vm_config *cfg)
     add_char(b, "serial", &cfg->serial);
     add_char(b, "console", &cfg->console);
 
+    if (cfg->rng.src) {
+        json_builder_set_member_name(b, "rng");
+        json_builder_begin_object(b);
+        add_string(b, "src", cfg->rng.src);
+        add_string(b, "id", cfg->rng.id ? cfg->rng.id : VM_CONFIG_DEFAULT_RNG_ID);
+        json_builder_end_object(b);
+    }
+
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -737,6 +771,8 @@ void vm_config_copy(struct vm_config *dst, const struct vm_config *src)
     tmp.cmdline = g_strdup(src->cmdline);
     tmp.serial.path = g_strdup(src->serial.path);
     tmp.console.path = g_strdup(src->console.path);
+    tmp.rng.src = g_strdup(src->rng.src);
+    tmp.rng.id = g_strdup(src->rng.id);
     vm_config_clear(dst);
     *dst = tmp;
 }

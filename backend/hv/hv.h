@@ -121,6 +121,7 @@ struct hv_ops {
     int (*vm_set_irq_line)(hv_vm *vm, uint32_t gsi, bool level, GError **error);
     int (*vm_register_irqfd)(hv_vm *vm, int fd, uint32_t gsi, GError **error);
     int (*vm_unregister_irqfd)(hv_vm *vm, int fd, uint32_t gsi, GError **error);
+    int (*vm_signal_msi)(hv_vm *vm, uint64_t addr, uint32_t data, GError **error);
     /* datamatch < 0: any value */
     int (*vm_register_ioeventfd)(hv_vm *vm, int fd, uint64_t addr, uint32_t len, bool is_pio,
                                  int64_t datamatch, GError **error);

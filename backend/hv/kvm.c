@@ -236,6 +236,17 @@ static int kvm_vm_set_irq_line(hv_vm *vm, uint32_t gsi, bool level, GError **err
     return 0;
 }
 
+/* Returns 0 when the guest blocked the message (KVM reports that as 0 too). */
+static int kvm_vm_signal_msi(hv_vm *vm, uint64_t addr, uint32_t data, GError **error)
+{
+    struct kvm_msi m = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
+                         .data = data };
+
+    if (ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0)
+        return fail_errno(error, "KVM_SIGNAL_MSI");
+    return 0;
+}
+
 static int irqfd(hv_vm *vm, int fd, uint32_t gsi, uint32_t flags, GError **error)
 {
     struct kvm_irqfd f = { .fd = (uint32_t)fd, .gsi = gsi, .flags = flags };
@@ -622,6 +633,7 @@ static const struct hv_ops kvm_ops = {
     .vm_set_irq_line = kvm_vm_set_irq_line,
     .vm_register_irqfd = kvm_vm_register_irqfd,
     .vm_unregister_irqfd = kvm_vm_unregister_irqfd,
+    .vm_signal_msi = kvm_vm_signal_msi,
     .vm_register_ioeventfd = kvm_vm_register_ioeventfd,
     .vm_unregister_ioeventfd = kvm_vm_unregister_ioeventfd,
     .vcpu_create = kvm_vcpu_create,

@@ -104,8 +104,14 @@ static const struct rule vcpu_rules[] = {
     IOCTL(KVM_IRQ_LINE, "serial and ACPI GED interrupt lines, raised from device emulation"),
 };
 
+/* MSI-X delivery, from two kinds of thread: device workers when they complete
+ * requests, vCPUs when the guest unmasks a vector with a message pending. */
+static const struct rule msi_rules[] = {
+    IOCTL(KVM_SIGNAL_MSI, "virtio MSI-X messages (no GSI routing: one ioctl per message)"),
+};
+
 /* Device worker threads (virtio backends): move data between guest memory and
- * host files, wait on eventfds, signal interrupts through irqfds (write). */
+ * host files, wait on eventfds; MSI-X through the msi group below. */
 static const struct rule device_rules[] = {
     ALLOW(read, "eventfds (ioeventfd kicks), backing files, sockets"),
     ALLOW(readv, "scatter-gather reads into guest buffers"),
@@ -272,14 +278,16 @@ struct group {
 #endif
 
 static const struct group main_groups[] = {
-    GROUP(common_rules), GROUP(vcpu_rules), GROUP(device_rules), GROUP(main_rules),
-    SANITIZER_MAIN_GROUPS
+    GROUP(common_rules), GROUP(vcpu_rules), GROUP(device_rules), GROUP(msi_rules),
+    GROUP(main_rules), SANITIZER_MAIN_GROUPS
 };
 static const struct group vcpu_groups[] = {
-    GROUP(common_rules), GROUP(vcpu_rules), GROUP(no_open_rules), SANITIZER_GROUPS
+    GROUP(common_rules), GROUP(vcpu_rules), GROUP(msi_rules), GROUP(no_open_rules),
+    SANITIZER_GROUPS
 };
 static const struct group device_groups[] = {
-    GROUP(common_rules), GROUP(device_rules), GROUP(no_open_rules), SANITIZER_GROUPS
+    GROUP(common_rules), GROUP(device_rules), GROUP(msi_rules), GROUP(no_open_rules),
+    SANITIZER_GROUPS
 };
 
 static const struct {

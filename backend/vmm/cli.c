@@ -19,6 +19,7 @@ G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
 #define FORM_MEMORY "size=SIZE[,shared=on|off][,hugepages=on|off]"
 #define FORM_SERIAL "off|null|tty|pty|file=PATH|socket=PATH"
 #define FORM_CONSOLE "off|null"
+#define FORM_RNG "src=PATH[,id=ID]"
 #define FORM_SOCKET "path=PATH|fd=N"
 #define FORM_SECCOMP "true|false|log"
 
@@ -29,6 +30,8 @@ void vm_config_clear(struct vm_config *cfg)
     g_clear_pointer(&cfg->cmdline, g_free);
     g_clear_pointer(&cfg->serial.path, g_free);
     g_clear_pointer(&cfg->console.path, g_free);
+    g_clear_pointer(&cfg->rng.src, g_free);
+    g_clear_pointer(&cfg->rng.id, g_free);
 }
 
 void cli_options_clear(struct cli_options *opts)
@@ -240,6 +243,29 @@ static gboolean opt_console(const char *name, const char *value, gpointer data, 
     return parse_char("--console", FORM_CONSOLE, value, false, &o->vm.console, error) == 0;
 }
 
+static gboolean opt_rng(const char *name, const char *value, gpointer data, GError **error)
+{
+    static const char *const keys[] = { "src", "id", NULL };
+    struct cli_options *o = data;
+    g_autoptr(GHashTable) kv = kv_parse("--rng", FORM_RNG, value, keys, error);
+    const char *src;
+    const char *id;
+
+    if (!kv)
+        return FALSE;
+    src = g_hash_table_lookup(kv, "src");
+    id = g_hash_table_lookup(kv, "id");
+    if (src && !*src)
+        return bad_value(error, "--rng", FORM_RNG, _("src= needs a path")), FALSE;
+    if (id && !*id)
+        return bad_value(error, "--rng", FORM_RNG, _("id= needs a name")), FALSE;
+    g_free(o->vm.rng.src);
+    g_free(o->vm.rng.id);
+    o->vm.rng.src = g_strdup(src ? src : VM_CONFIG_DEFAULT_RNG_SRC);
+    o->vm.rng.id = g_strdup(id ? id : VM_CONFIG_DEFAULT_RNG_ID);
+    return TRUE;
+}
+
 /* "path=PATH" or "fd=N" (an inherited descriptor). */
 static gboolean parse_path_or_fd(const char *opt, const char *value, char **path, int *fd,
                                  GError **error)
@@ -350,6 +376,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
           N_("Where COM1 goes (default: null)"), FORM_SERIAL },
         { "console", 0, 0, G_OPTION_ARG_CALLBACK, opt_console,
           N_("virtio-console (not available yet)"), FORM_CONSOLE },
+        { "rng", 0, 0, G_OPTION_ARG_CALLBACK, opt_rng,
+          N_("virtio-rng fed from a host file (default src: /dev/urandom)"), FORM_RNG },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &no_reboot,
           N_("Exit with status 2 when the guest resets, instead of restarting it"), NULL },
         { "api-socket", 0, 0, G_OPTION_ARG_CALLBACK, opt_api_socket,

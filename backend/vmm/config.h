@@ -29,6 +29,14 @@ struct char_config {
     char *path;     /* CHAR_FILE, CHAR_SOCKET */
 };
 
+/* virtio-rng: present when src is set. */
+#define VM_CONFIG_DEFAULT_RNG_SRC "/dev/urandom"
+#define VM_CONFIG_DEFAULT_RNG_ID "rng0"
+struct rng_config {
+    char *src;      /* NULL: no virtio-rng */
+    char *id;       /* NULL: VM_CONFIG_DEFAULT_RNG_ID */
+};
+
 struct vm_config {
     char *kernel;
     char *initramfs;
@@ -40,6 +48,7 @@ struct vm_config {
     bool memory_hugepages;
     struct char_config serial;
     struct char_config console;
+    struct rng_config rng;
     bool no_reboot;
 };
 

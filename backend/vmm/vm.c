@@ -27,6 +27,7 @@
 #include "devices/pci-host.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "devices/virtio-rng.h"
 #include "vmm/chardev.h"
 #include "vmm/error.h"
 #include "vmm/log.h"
@@ -64,6 +65,8 @@ struct vm {
     pci_host *pci;
     acpi_pm *acpi_pm;
     acpi_ged *acpi_ged;
+    virtio_rng *rng;
+    unsigned next_pci_slot;    /* virtio endpoints: 00:01.0 on */
 };
 
 int vm_register_pio(vm *vm, uint16_t base, uint16_t len, const char *owner, io_handler_fn fn,
@@ -201,6 +204,19 @@ void vm_set_irq_line(vm *vm, uint32_t gsi, bool level)
         log_warning("%s", error->message);
 }
 
+int vm_register_ioeventfd(vm *vm, int fd, uint64_t addr, uint32_t len, GError **error)
+{
+    return vm->ops->vm_register_ioeventfd(vm->hv_vm, fd, addr, len, false, -1, error);
+}
+
+void vm_signal_msi(vm *vm, uint64_t addr, uint32_t data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (vm->ops->vm_signal_msi(vm->hv_vm, addr, data, &error) < 0)
+        log_warning("%s", error->message);
+}
+
 guest_mem *vm_guest_mem(vm *vm)
 {
     return vm->mem;
@@ -281,6 +297,38 @@ static int add_pci_host(vm *vm, GError **error)
     return vm->pci ? 0 : -1;
 }
 
+/* Endpoint n gets slot n + 1 (00:00.0 is the host bridge) and the n-th BAR-sized
+ * block of the 32-bit window: firmware-style assignment the guest keeps. */
+static int next_endpoint(vm *vm, unsigned *slot, uint64_t *bar, GError **error)
+{
+    unsigned n = vm->next_pci_slot;
+
+    if (n + 1 >= PCI_MAX_DEVICES ||
+        (uint64_t)(n + 1) * VIRTIO_PCI_BAR_SIZE > LAYOUT_PCI_MMIO32_SIZE) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED, _("no free PCI slot"));
+        return -1;
+    }
+    vm->next_pci_slot++;
+    *slot = n + 1;
+    *bar = LAYOUT_PCI_MMIO32_BASE + (uint64_t)n * VIRTIO_PCI_BAR_SIZE;
+    return 0;
+}
+
+static int add_virtio_rng(vm *vm, GError **error)
+{
+    const struct rng_config *c = &vm->cfg->rng;
+    unsigned slot;
+    uint64_t bar;
+
+    if (!c->src)
+        return 0;
+    if (next_endpoint(vm, &slot, &bar, error) < 0)
+        return -1;
+    vm->rng = virtio_rng_create(vm, vm->pci, slot, bar,
+                                c->id ? c->id : VM_CONFIG_DEFAULT_RNG_ID, c->src, error);
+    return vm->rng ? 0 : -1;
+}
+
 static int add_acpi_devices(vm *vm, GError **error)
 {
     vm->acpi_pm = acpi_pm_create(vm, error);
@@ -298,6 +346,7 @@ static const struct {
     { "i8042", add_i8042 },
     { "rtc", add_rtc },
     { "pci-host", add_pci_host },
+    { "virtio-rng", add_virtio_rng },
     { "acpi", add_acpi_devices },
     { "absent legacy ports", absent_ports_register },
 };
@@ -345,6 +394,7 @@ static void vm_free(vm *vm)
         g_ptr_array_unref(vm->vcpus);
     acpi_ged_free(vm->acpi_ged);
     acpi_pm_free(vm->acpi_pm);
+    virtio_rng_free(vm->rng);
     pci_host_free(vm->pci);
     rtc_free(vm->rtc);
     i8042_free(vm->i8042);

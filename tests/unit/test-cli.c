@@ -170,6 +170,29 @@ START_TEST(bad_input)
 }
 END_TEST
 
+START_TEST(rng)
+{
+    struct cli_options o;
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", NULL), 0);
+    ck_assert_ptr_null(o.vm.rng.src);    /* no --rng: no device */
+    cli_options_clear(&o);
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--rng", "src=/dev/random", NULL), 0);
+    ck_assert_str_eq(o.vm.rng.src, "/dev/random");
+    ck_assert_str_eq(o.vm.rng.id, "rng0");
+    cli_options_clear(&o);
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--rng", "id=e0", NULL), 0);
+    ck_assert_str_eq(o.vm.rng.src, "/dev/urandom");
+    ck_assert_str_eq(o.vm.rng.id, "e0");
+    cli_options_clear(&o);
+    expect_error("--rng", "unknown parameter 'size'", "--kernel", "k", "--rng", "size=4", NULL);
+    expect_error("--rng", "src= needs a path", "--kernel", "k", "--rng", "src=", NULL);
+    expect_error("--rng", "id= needs a name", "--kernel", "k", "--rng", "id=", NULL);
+    expect_error("--rng", "given twice", "--kernel", "k", "--rng", "src=a,src=b", NULL);
+}
+END_TEST
+
 START_TEST(version_needs_no_kernel)
 {
     struct cli_options o;
@@ -191,6 +214,7 @@ int main(void)
     tcase_add_test(tc, equals_spelling_and_backends);
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, rng);
     tcase_add_test(tc, version_needs_no_kernel);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
