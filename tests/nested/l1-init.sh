@@ -42,7 +42,7 @@ for boot in $boots; do
     echo "SKIFF-L1-BEGIN $boot"
     timeout -s KILL "$skiff_timeout" /usr/bin/skiff $verbose --kernel "$kernel" \
         --initramfs /l2/initrd.gz --cmdline "console=ttyS0 panic=-1" \
-        --cpus boot=2 --memory size=512M --serial tty </dev/null
+        --cpus boot=2 --memory size=512M --serial tty --rng src=/dev/urandom </dev/null
     echo "SKIFF-L1-END $boot status=$?"
 done
 echo "SKIFF-L1-DONE"

@@ -34,6 +34,15 @@ KERNEL_META = 'linux-image-cloud-amd64'
 KVM_MODULES = [('irqbypass', 'kernel/virt/lib/irqbypass.ko'),
                ('kvm', 'kernel/arch/x86/kvm/kvm.ko'),
                ('kvm_amd', 'kernel/arch/x86/kvm/kvm-amd.ko')]
+# virtio for L2, in load order: the guest's virtio-rng driver proves the
+# virtio-pci transport, MSI-X and the device thread against a real driver.
+L2_MODULES = [('virtio_ring', 'kernel/drivers/virtio/virtio_ring.ko'),
+              ('virtio', 'kernel/drivers/virtio/virtio.ko'),
+              ('virtio_pci_modern_dev', 'kernel/drivers/virtio/virtio_pci_modern_dev.ko'),
+              ('virtio_pci_legacy_dev', 'kernel/drivers/virtio/virtio_pci_legacy_dev.ko'),
+              ('virtio_pci', 'kernel/drivers/virtio/virtio_pci.ko'),
+              ('virtio_rng', 'kernel/drivers/char/hw_random/virtio-rng.ko')]
+RNG_RE = re.compile(r'SKIFF-L2-RNG current=(\S*) bytes=(\d+)')
 L2_CMDLINE = 'console=ttyS0 panic=-1'
 L2_CPUS = 2
 BOOTS = {'bzimage': 'bzimage', 'pvh': 'vmlinux'}   # boot name: kernel image
@@ -128,9 +137,16 @@ def prepare_kernel(cache):
                    bzimage, vmlinux], what='extract-vmlinux')
         log(out.strip())
     moddir = os.path.join(root, 'lib', 'modules', release)
+    return {'package': package, 'bzimage': bzimage, 'vmlinux': vmlinux,
+            'modules': module_paths(package, moddir, KVM_MODULES),
+            'l2_modules': module_paths(package, moddir, L2_MODULES)}
+
+
+def module_paths(package, moddir, wanted):
+    """The module files, checked to load in the order given."""
     modules = []
     loaded = set()
-    for name, rel in KVM_MODULES:
+    for name, rel in wanted:
         path = os.path.join(moddir, rel)
         if not os.path.isfile(path):
             raise TestError(f'{package} has no {rel} (compressed modules are not handled)')
@@ -139,7 +155,7 @@ def prepare_kernel(cache):
             raise TestError(f'{rel} needs {missing}, which are not loaded before it')
         loaded.add(name)
         modules.append(path)
-    return {'package': package, 'bzimage': bzimage, 'vmlinux': vmlinux, 'modules': modules}
+    return modules
 
 
 def prepare_busybox(cache):
@@ -206,10 +222,15 @@ def initramfs_base(cpio, busybox, init_script):
     cpio.add_file('init', init_script, 0o755)
 
 
-def build_l2_initrd(path, busybox):
+def build_l2_initrd(path, busybox, modules):
     with open(path, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb', mtime=0) as gz:
         cpio = Cpio(gz)
         initramfs_base(cpio, busybox, os.path.join(HERE, 'l2-init.sh'))
+        cpio.mkdir('lib')
+        cpio.mkdir('lib/modules')
+        # Numbered so that the init's glob loads them in dependency order.
+        for i, mod in enumerate(modules):
+            cpio.add_file(f'lib/modules/{i:02d}-{os.path.basename(mod)}', mod, 0o644)
         cpio.finish()
 
 
@@ -297,8 +318,8 @@ def prepare(cache):
     kernel = prepare_kernel(cache)
     busybox = prepare_busybox(cache)
     l2_initrd = build_cached(os.path.join(cache, 'l2-initrd.gz'),
-                             [busybox, os.path.join(HERE, 'l2-init.sh')],
-                             lambda out: build_l2_initrd(out, busybox))
+                             [busybox, os.path.join(HERE, 'l2-init.sh')] + kernel['l2_modules'],
+                             lambda out: build_l2_initrd(out, busybox, kernel['l2_modules']))
     return kernel, busybox, l2_initrd
 
 
@@ -391,6 +412,12 @@ def check_boot(con, boot, nested):
     nproc = int(marker[2].group(1))
     if nproc != L2_CPUS:
         raise TestError(f'{boot}: L2 has {nproc} CPUs online, expected {L2_CPUS}')
+    rng = con.find(RNG_RE.pattern, start, limit)
+    if rng is None:
+        raise TestError(f'{boot}: L2 printed no SKIFF-L2-RNG line')
+    if rng[2].group(1) != 'virtio_rng.0' or int(rng[2].group(2)) != 64:
+        raise TestError(f'{boot}: the virtio-rng device did not work in L2: '
+                        f'current={rng[2].group(1)!r} bytes={rng[2].group(2)}')
     if nested:
         if end is None:
             raise TestError(f'{boot}: skiff did not exit after L2 printed its marker '
@@ -445,7 +472,8 @@ def run_direct(args, kernel, l2_initrd):
         argv = [args.skiff] + (['-v'] if args.skiff_verbose else []) + [
             '--kernel', kernel[BOOTS[boot]],
             '--initramfs', l2_initrd, '--cmdline', L2_CMDLINE,
-            '--cpus', f'boot={L2_CPUS}', '--memory', 'size=512M', '--serial', 'tty']
+            '--cpus', f'boot={L2_CPUS}', '--memory', 'size=512M', '--serial', 'tty',
+            '--rng', 'src=/dev/urandom']
         con = Console(os.path.join(args.log_dir, f'direct-{boot}.log'))
         log(f'starting skiff on the host for {boot}, log in {con.log_path}')
         con.run(argv, args.skiff_timeout)
