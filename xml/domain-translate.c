@@ -35,8 +35,6 @@ static int check_runnable(const domain_def *def, GError **error)
         return unsupported(error, _("disks are not supported by this skiff yet"));
     if (def->nets && def->nets->len)
         return unsupported(error, _("network interfaces are not supported by this skiff yet"));
-    if (def->has_rng)
-        return unsupported(error, _("rng devices are not supported by this skiff yet"));
     if (def->memballoon_virtio)
         return unsupported(error, _("the virtio memory balloon is not supported by this skiff yet "
                                     "(use <memballoon model='none'/>)"));
@@ -69,6 +67,8 @@ char *domain_def_to_vm_config_json(const domain_def *def, GError **error)
         /* A pty console on the serial target is the serial port itself. */
         .serial = { .backend = def->has_serial ? CHAR_PTY : CHAR_NULL },
         .console = { .backend = CHAR_OFF },
+        /* <rng model='virtio'><backend model='random'>SOURCE</backend></rng> */
+        .rng = { .src = def->has_rng ? def->rng_source : NULL },
     };
 
     if (check_runnable(def, error) < 0)

@@ -7,6 +7,7 @@ domstate with reasons, dumpxml live and inactive, suspend, resume, shutdown
 through the ACPI power button that the guest answers by powering off, start,
 reboot, destroy, undefine), a guest that powers off by itself, a transient domain,
 autostart, define --validate, and definitions surviving a daemon restart."""
+import json
 import os
 import signal
 import socket
@@ -260,6 +261,41 @@ def test_guest_poweroff(a, tmp):
         d.check_alive("after guests powered off")
 
 
+def skiff_vm_info(api_sock):
+    """GET vm.info straight from a domain's skiff, through its API socket."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.settimeout(10)
+        c.connect(api_sock)
+        c.sendall(b"GET /api/v1/vm.info HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := c.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 200"), f"vm.info: {head!r}")
+    return json.loads(body)
+
+
+def test_rng(a, tmp):
+    """<rng model='virtio'> reaches skiff as its virtio-rng device (VmConfig rng)."""
+    d, v = connect(a, tmp)
+    with d:
+        text = domain_xml(a, "powerbtn", name="rng", uuid=uuid.uuid4()).replace(
+            "<memballoon model='none'/>",
+            "<memballoon model='none'/><rng model='virtio'>"
+            "<backend model='random'>/dev/urandom</backend></rng>")
+        v.ok("define", write_xml(tmp, "d.xml", text))
+        check("<rng model='virtio'>" in v.ok("dumpxml", "rng"), "dumpxml lost <rng>")
+        v.ok("start", "rng")
+        v.wait_banner("rng")
+        socks = d.find_files("rng.api.sock")
+        check(socks, "no rng.api.sock under the state directory")
+        rng = skiff_vm_info(socks[0])["config"].get("rng")
+        check(rng == {"src": "/dev/urandom", "id": "rng0"}, f"skiff's rng config: {rng!r}")
+        v.ok("destroy", "rng")
+        d.wait_skiffs(0)
+
+
 def test_transient(a, tmp):
     """virsh create: running at once, not persistent, gone after destroy."""
     d, v = connect(a, tmp)
@@ -434,7 +470,7 @@ def test_restart_with_running_domain(a, tmp):
 
 
 if __name__ == "__main__":
-    tests = [test_connection, test_lifecycle, test_guest_poweroff, test_transient,
+    tests = [test_connection, test_lifecycle, test_guest_poweroff, test_rng, test_transient,
              test_full_definition, test_validate, test_restart_keeps_definitions]
     # Reconnecting to running domains after a daemon restart is the next issue's
     # work (console/events/restart); until it lands this test fails, so it runs
