@@ -32,7 +32,6 @@ struct fixed_member {
 
 static const struct fixed_member top_fixed[] = {
     { "rate_limit_groups", ONLY_EMPTY, NULL },
-    { "disks", ONLY_EMPTY, NULL },
     { "net", ONLY_EMPTY, NULL },
     { "balloon", ONLY_NULL, NULL },
     { "fs", ONLY_EMPTY, NULL },
@@ -533,10 +532,85 @@ static int parse_rng(JsonObject *o, struct rng_config *out, GError **error)
     return check_fixed(o, "rng", rng_fixed, error);
 }
 
+/* Cloud Hypervisor's DiskConfig: the members skiff implements; the rest only
+ * at the value that means "not used". */
+static const struct fixed_member disk_fixed[] = {
+    { "iommu", ONLY_FALSE, NULL },
+    { "vhost_user", ONLY_FALSE, NULL },
+    { "vhost_socket", ONLY_NULL, NULL },
+    { "rate_limit_group", ONLY_NULL, NULL },
+    { "rate_limiter_config", ONLY_NULL, NULL },
+    { "pci_segment", ONLY_ZERO, NULL },
+    { "queue_affinity", ONLY_NULL, NULL },
+    { NULL, 0, NULL },
+};
+
+static int parse_disk(JsonObject *o, struct disk_config *out, GError **error)
+{
+    static const char *const handled[] = { "path", "readonly", "direct", "id", "serial",
+                                           "num_queues", NULL };
+    const char *name = "disks[0]";
+    gint64 num_queues = 1;
+    bool present;
+
+    if (check_known(o, name, handled, disk_fixed, error) < 0)
+        return -1;
+    if (get_string(o, name, "path", false, &out->path, error) < 0 ||
+        get_string(o, name, "id", false, &out->id, error) < 0 ||
+        get_string(o, name, "serial", false, &out->serial, error) < 0 ||
+        get_bool(o, name, "readonly", &out->readonly, error) < 0 ||
+        get_bool(o, name, "direct", &out->direct, error) < 0 ||
+        get_int(o, name, "num_queues", &num_queues, &present, error) < 0)
+        return -1;
+    if (!out->path)
+        return missing(name, "path", error);
+    if (num_queues != 1) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_UNSUPPORTED,
+                    _("%s.num_queues: not supported yet (only 1 is accepted)"), name);
+        return -1;
+    }
+    if (out->serial && strlen(out->serial) > 20) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_INVALID,
+                    _("%s.serial: at most 20 characters"), name);
+        return -1;
+    }
+    if (!out->id)
+        out->id = g_strdup(VM_CONFIG_DEFAULT_DISK_ID);
+    return check_fixed(o, name, disk_fixed, error);
+}
+
+/* One disk for now: an empty list or a list of one. */
+static int parse_disks(JsonObject *root, struct disk_config *out, GError **error)
+{
+    JsonNode *n = member(root, "disks");
+    JsonArray *a;
+    JsonNode *d;
+
+    if (!n)
+        return 0;
+    if (!JSON_NODE_HOLDS_ARRAY(n))
+        return wrong_type(NULL, "disks", _("an array"), error);
+    a = json_node_get_array(n);
+    if (json_array_get_length(a) == 0)
+        return 0;
+    if (json_array_get_length(a) > 1) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_UNSUPPORTED,
+                    _("disks: not supported yet (at most one disk is accepted)"));
+        return -1;
+    }
+    d = json_array_get_element(a, 0);
+    if (!JSON_NODE_HOLDS_OBJECT(d))
+        return wrong_type(NULL, "disks[0]", _("an object"), error);
+    g_clear_pointer(&out->path, g_free);
+    g_clear_pointer(&out->id, g_free);
+    g_clear_pointer(&out->serial, g_free);
+    return parse_disk(json_node_get_object(d), out, error);
+}
+
 static int parse_config(JsonObject *root, struct vm_config *cfg, GError **error)
 {
     static const char *const handled[] = { "payload", "cpus", "memory", "serial", "console",
-                                           "rng", NULL };
+                                           "rng", "disks", NULL };
     JsonObject *o;
 
     if (check_known(root, NULL, handled, top_fixed, error) < 0)
@@ -558,6 +632,8 @@ static int parse_config(JsonObject *root, struct vm_config *cfg, GError **error)
         (o && parse_char(o, "console", console_fixed, &cfg->console, error) < 0))
         return -1;
     if (get_object(root, NULL, "rng", &o, error) < 0 || (o && parse_rng(o, &cfg->rng, error) < 0))
+        return -1;
+    if (parse_disks(root, &cfg->disk, error) < 0)
         return -1;
     if (check_fixed(root, NULL, top_fixed, error) < 0)
         return -1;
@@ -755,6 +831,21 @@ JsonNode *vm_config_to_json(const struct vm_config *cfg)
         json_builder_end_object(b);
     }
 
+    /* Absent when there is no disk, as rng. */
+    if (cfg->disk.path) {
+        json_builder_set_member_name(b, "disks");
+        json_builder_begin_array(b);
+        json_builder_begin_object(b);
+        add_string(b, "path", cfg->disk.path);
+        add_bool(b, "readonly", cfg->disk.readonly);
+        add_bool(b, "direct", cfg->disk.direct);
+        add_string(b, "id", cfg->disk.id ? cfg->disk.id : VM_CONFIG_DEFAULT_DISK_ID);
+        if (cfg->disk.serial)
+            add_string(b, "serial", cfg->disk.serial);
+        json_builder_end_object(b);
+        json_builder_end_array(b);
+    }
+
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -773,6 +864,9 @@ void vm_config_copy(struct vm_config *dst, const struct vm_config *src)
     tmp.console.path = g_strdup(src->console.path);
     tmp.rng.src = g_strdup(src->rng.src);
     tmp.rng.id = g_strdup(src->rng.id);
+    tmp.disk.path = g_strdup(src->disk.path);
+    tmp.disk.id = g_strdup(src->disk.id);
+    tmp.disk.serial = g_strdup(src->disk.serial);
     vm_config_clear(dst);
     *dst = tmp;
 }

@@ -20,6 +20,7 @@ G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
 #define FORM_SERIAL "off|null|tty|pty|file=PATH|socket=PATH"
 #define FORM_CONSOLE "off|null"
 #define FORM_RNG "src=PATH[,id=ID]"
+#define FORM_DISK "path=PATH[,readonly=on][,direct=on][,id=ID][,serial=S]"
 #define FORM_SOCKET "path=PATH|fd=N"
 #define FORM_SECCOMP "true|false|log"
 
@@ -32,6 +33,9 @@ void vm_config_clear(struct vm_config *cfg)
     g_clear_pointer(&cfg->console.path, g_free);
     g_clear_pointer(&cfg->rng.src, g_free);
     g_clear_pointer(&cfg->rng.id, g_free);
+    g_clear_pointer(&cfg->disk.path, g_free);
+    g_clear_pointer(&cfg->disk.id, g_free);
+    g_clear_pointer(&cfg->disk.serial, g_free);
 }
 
 void cli_options_clear(struct cli_options *opts)
@@ -266,6 +270,43 @@ static gboolean opt_rng(const char *name, const char *value, gpointer data, GErr
     return TRUE;
 }
 
+static gboolean opt_disk(const char *name, const char *value, gpointer data, GError **error)
+{
+    static const char *const keys[] = { "path", "readonly", "direct", "id", "serial", NULL };
+    struct cli_options *o = data;
+    g_autoptr(GHashTable) kv = kv_parse("--disk", FORM_DISK, value, keys, error);
+    const char *path, *id, *serial, *ro, *direct;
+    bool readonly = false, use_direct = false;
+
+    if (!kv)
+        return FALSE;
+    if (o->vm.disk.path)
+        return bad_value(error, "--disk", FORM_DISK, _("only one disk is supported for now")),
+               FALSE;
+    path = g_hash_table_lookup(kv, "path");
+    id = g_hash_table_lookup(kv, "id");
+    serial = g_hash_table_lookup(kv, "serial");
+    ro = g_hash_table_lookup(kv, "readonly");
+    direct = g_hash_table_lookup(kv, "direct");
+    if (!path || !*path)
+        return bad_value(error, "--disk", FORM_DISK, _("path= is required")), FALSE;
+    if (id && !*id)
+        return bad_value(error, "--disk", FORM_DISK, _("id= needs a name")), FALSE;
+    if (serial && (!*serial || strlen(serial) > 20))
+        return bad_value(error, "--disk", FORM_DISK, _("serial= needs 1 to 20 characters")),
+               FALSE;
+    if (ro && parse_onoff(ro, &readonly) < 0)
+        return bad_value(error, "--disk", FORM_DISK, _("readonly= takes on or off")), FALSE;
+    if (direct && parse_onoff(direct, &use_direct) < 0)
+        return bad_value(error, "--disk", FORM_DISK, _("direct= takes on or off")), FALSE;
+    o->vm.disk.path = g_strdup(path);
+    o->vm.disk.id = g_strdup(id ? id : VM_CONFIG_DEFAULT_DISK_ID);
+    o->vm.disk.serial = g_strdup(serial);
+    o->vm.disk.readonly = readonly;
+    o->vm.disk.direct = use_direct;
+    return TRUE;
+}
+
 /* "path=PATH" or "fd=N" (an inherited descriptor). */
 static gboolean parse_path_or_fd(const char *opt, const char *value, char **path, int *fd,
                                  GError **error)
@@ -378,6 +419,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
           N_("virtio-console (not available yet)"), FORM_CONSOLE },
         { "rng", 0, 0, G_OPTION_ARG_CALLBACK, opt_rng,
           N_("virtio-rng fed from a host file (default src: /dev/urandom)"), FORM_RNG },
+        { "disk", 0, 0, G_OPTION_ARG_CALLBACK, opt_disk,
+          N_("virtio-blk over a raw image file (one for now)"), FORM_DISK },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &no_reboot,
           N_("Exit with status 2 when the guest resets, instead of restarting it"), NULL },
         { "api-socket", 0, 0, G_OPTION_ARG_CALLBACK, opt_api_socket,

@@ -37,6 +37,16 @@ struct rng_config {
     char *id;       /* NULL: VM_CONFIG_DEFAULT_RNG_ID */
 };
 
+/* virtio-blk: one disk for now, present when path is set. */
+#define VM_CONFIG_DEFAULT_DISK_ID "disk0"
+struct disk_config {
+    char *path;     /* NULL: no disk */
+    char *id;       /* NULL: VM_CONFIG_DEFAULT_DISK_ID */
+    char *serial;   /* NULL: the id (GET_ID returns at most 20 bytes) */
+    bool readonly;
+    bool direct;    /* O_DIRECT */
+};
+
 struct vm_config {
     char *kernel;
     char *initramfs;
@@ -49,6 +59,7 @@ struct vm_config {
     struct char_config serial;
     struct char_config console;
     struct rng_config rng;
+    struct disk_config disk;
     bool no_reboot;
 };
 

@@ -27,6 +27,7 @@
 #include "devices/pci-host.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "devices/virtio-blk.h"
 #include "devices/virtio-rng.h"
 #include "vmm/chardev.h"
 #include "vmm/error.h"
@@ -66,6 +67,7 @@ struct vm {
     acpi_pm *acpi_pm;
     acpi_ged *acpi_ged;
     virtio_rng *rng;
+    virtio_blk *blk;
     unsigned next_pci_slot;    /* virtio endpoints: 00:01.0 on */
 };
 
@@ -329,6 +331,24 @@ static int add_virtio_rng(vm *vm, GError **error)
     return vm->rng ? 0 : -1;
 }
 
+static int add_virtio_blk(vm *vm, GError **error)
+{
+    const struct disk_config *c = &vm->cfg->disk;
+    struct virtio_blk_params p = {
+        .id = c->id ? c->id : VM_CONFIG_DEFAULT_DISK_ID, .path = c->path, .serial = c->serial,
+        .readonly = c->readonly, .direct = c->direct,
+    };
+    unsigned slot;
+    uint64_t bar;
+
+    if (!c->path)
+        return 0;
+    if (next_endpoint(vm, &slot, &bar, error) < 0)
+        return -1;
+    vm->blk = virtio_blk_create(vm, vm->pci, slot, bar, &p, error);
+    return vm->blk ? 0 : -1;
+}
+
 static int add_acpi_devices(vm *vm, GError **error)
 {
     vm->acpi_pm = acpi_pm_create(vm, error);
@@ -347,6 +367,7 @@ static const struct {
     { "rtc", add_rtc },
     { "pci-host", add_pci_host },
     { "virtio-rng", add_virtio_rng },
+    { "virtio-blk", add_virtio_blk },
     { "acpi", add_acpi_devices },
     { "absent legacy ports", absent_ports_register },
 };
@@ -394,6 +415,7 @@ static void vm_free(vm *vm)
         g_ptr_array_unref(vm->vcpus);
     acpi_ged_free(vm->acpi_ged);
     acpi_pm_free(vm->acpi_pm);
+    virtio_blk_free(vm->blk);
     virtio_rng_free(vm->rng);
     pci_host_free(vm->pci);
     rtc_free(vm->rtc);

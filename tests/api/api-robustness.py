@@ -76,7 +76,8 @@ def test_bad_configs(a, tmp):
         bad_config(api, with_(["memory", "size"], 4096), "memory.size", "too little memory")
         bad_config(api, with_(["memory", "size"], -1), "memory.size", "negative memory")
         bad_config(api, with_(["serial", "mode"], "Carrier-Pigeon"), "serial.mode", "unknown serial mode")
-        bad_config(api, with_(["disks"], [{"path": "/nonexistent"}]), "disks", "a disk")
+        bad_config(api, with_(["disks"], [{"path": "/a.img"}, {"path": "/b.img"}]), "disks",
+                   "two disks")
         no_kernel = vm_config(kernel, serial)
         del no_kernel["payload"]["kernel"]
         bad_config(api, no_kernel, "payload.kernel", "no kernel")

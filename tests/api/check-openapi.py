@@ -302,7 +302,8 @@ def exercise(c, kernel):
     c.call("PUT", "vm.delete", expect={204})
 
     # Refused configurations name the member and leave no VM behind.
-    _, err = c.call("PUT", "vm.create", dict(config, disks=[{"path": "/nonexistent.img"}]),
+    _, err = c.call("PUT", "vm.create",
+                    dict(config, disks=[{"path": "/a.img"}, {"path": "/b.img"}]),
                     expect={400})
     if "disks" not in err["error"]:
         raise Failure(f"vm.create: the error does not name 'disks': {err}")
