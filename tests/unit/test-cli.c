@@ -193,6 +193,38 @@ START_TEST(rng)
 }
 END_TEST
 
+START_TEST(disk)
+{
+    struct cli_options o;
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", NULL), 0);
+    ck_assert_ptr_null(o.vm.disk.path);   /* no --disk: no device */
+    cli_options_clear(&o);
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--disk",
+                           "path=/img/a.raw,readonly=on,direct=on,id=vda,serial=SKIFF01", NULL), 0);
+    ck_assert_str_eq(o.vm.disk.path, "/img/a.raw");
+    ck_assert(o.vm.disk.readonly);
+    ck_assert(o.vm.disk.direct);
+    ck_assert_str_eq(o.vm.disk.id, "vda");
+    ck_assert_str_eq(o.vm.disk.serial, "SKIFF01");
+    cli_options_clear(&o);
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--disk", "path=b.raw", NULL), 0);
+    ck_assert(!o.vm.disk.readonly);
+    ck_assert(!o.vm.disk.direct);
+    cli_options_clear(&o);
+    expect_error("--disk", "path= is required", "--kernel", "k", "--disk", "readonly=on", NULL);
+    expect_error("--disk", "readonly= takes on or off", "--kernel", "k", "--disk",
+                 "path=a,readonly=yes", NULL);
+    expect_error("--disk", "serial= needs 1 to 20 characters", "--kernel", "k", "--disk",
+                 "path=a,serial=123456789012345678901", NULL);
+    expect_error("--disk", "unknown parameter 'cache'", "--kernel", "k", "--disk",
+                 "path=a,cache=none", NULL);
+    expect_error("--disk", "only one disk", "--kernel", "k", "--disk", "path=a", "--disk",
+                 "path=b", NULL);
+}
+END_TEST
+
 START_TEST(version_needs_no_kernel)
 {
     struct cli_options o;
@@ -215,6 +247,7 @@ int main(void)
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, rng);
+    tcase_add_test(tc, disk);
     tcase_add_test(tc, version_needs_no_kernel);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
