@@ -13,11 +13,10 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "seccomp/seccomp.h"
+#include "devices/virtio-worker.h"
 #include "vmm/error.h"
 #include "vmm/log.h"
 
@@ -44,9 +43,7 @@
 
 struct virtio_blk {
     struct virtio_dev dev;          /* first: the callbacks cast back */
-    int kick_fd;                    /* eventfd: guest kicks and the stop request */
-    GThread *thread;
-    int stopping;                   /* atomic */
+    struct virtio_worker worker;
     uint8_t config[CFG_SIZE];
     struct virtq_chain chain;       /* 16 KiB: kept here, not on a stack */
     struct virtio_blk_disk disk;
@@ -182,8 +179,9 @@ int virtio_blk_handle(struct virtio_blk_disk *disk, const struct virtq_chain *c,
 }
 
 /* With the transport's lock held. */
-static void blk_process(virtio_blk *b)
+static void blk_process(struct virtio_dev *dev)
 {
+    virtio_blk *b = (virtio_blk *)dev;
     struct virtio_dev *d = &b->dev;
     const guest_mem *gm = vm_guest_mem(d->vm);
     struct virtq_chain *c = &b->chain;
@@ -209,42 +207,9 @@ static void blk_process(virtio_blk *b)
     virtio_dev_notify(d, 0);
 }
 
-static gpointer blk_thread(gpointer data)
-{
-    virtio_blk *b = data;
-    g_autoptr(GError) error = NULL;
-    uint64_t n;
-
-    if (seccomp_apply(SECCOMP_THREAD_DEVICE, seccomp_main_mode(), &error) < 0) {
-        log_error("%s", error->message);
-        vm_request_stop(b->dev.vm, VM_STOP_ERROR);
-        return NULL;
-    }
-    for (;;) {
-        if (read(b->kick_fd, &n, sizeof(n)) < 0 && errno != EINTR) {
-            log_error(_("virtio-blk %s: eventfd: %s"), b->dev.id, g_strerror(errno));
-            return NULL;
-        }
-        if (g_atomic_int_get(&b->stopping))
-            return NULL;
-        virtio_dev_lock(&b->dev);
-        blk_process(b);
-        virtio_dev_unlock(&b->dev);
-    }
-}
-
-static void wake(virtio_blk *b)
-{
-    uint64_t one = 1;
-
-    /* Only fails when the counter would overflow: the thread is awake anyway. */
-    if (write(b->kick_fd, &one, sizeof(one)) < 0)
-        return;
-}
-
 static void blk_queue_notify(struct virtio_dev *d, unsigned q)
 {
-    wake((virtio_blk *)d);
+    virtio_worker_wake(&((virtio_blk *)d)->worker);
 }
 
 static void blk_config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint32_t len)
@@ -315,28 +280,17 @@ virtio_blk *virtio_blk_create(vm *vm, pci_host *host, unsigned slot, uint64_t ba
                               const struct virtio_blk_params *p, GError **error)
 {
     g_autoptr(virtio_blk) b = g_new0(virtio_blk, 1);
-    g_autofree char *name = NULL;
 
     b->dev.ops = &virtio_blk_ops;
     b->dev.vm = vm;
     b->dev.id = g_strdup(p->id);
     b->dev.host_features = virtio_blk_ops.features | (p->readonly ? 1ULL << VIRTIO_BLK_F_RO : 0);
-    b->kick_fd = -1;
     b->disk.fd = -1;
     if (disk_open(&b->disk, p, error) < 0)
         return NULL;
     config_init(b);
-    b->kick_fd = eventfd(0, EFD_CLOEXEC);
-    if (b->kick_fd < 0) {
-        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED, "eventfd: %s", g_strerror(errno));
-        return NULL;
-    }
     if (!virtio_pci_create(vm, host, slot, bar_gpa, &b->dev, error) ||
-        virtio_dev_bind_notify_fd(&b->dev, 0, b->kick_fd, error) < 0)
-        return NULL;
-    name = g_strdup_printf("virtio-blk %s", p->id);
-    b->thread = g_thread_try_new(name, blk_thread, b, error);
-    if (!b->thread)
+        virtio_worker_start(&b->worker, &b->dev, blk_process, error) < 0)
         return NULL;
     return g_steal_pointer(&b);
 }
@@ -345,14 +299,8 @@ void virtio_blk_free(virtio_blk *b)
 {
     if (!b)
         return;
-    if (b->thread) {
-        g_atomic_int_set(&b->stopping, 1);
-        wake(b);
-        g_thread_join(b->thread);
-    }
+    virtio_worker_stop(&b->worker);
     virtio_pci_free(b->dev.transport);
-    if (b->kick_fd >= 0)
-        close(b->kick_fd);
     if (b->disk.fd >= 0)
         close(b->disk.fd);
     g_free(b->dev.id);
