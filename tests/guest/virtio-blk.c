@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A tiny modern virtio-blk driver, without interrupts (the virtio-rng guest's
- * driver with three-descriptor requests): find 1af4:1042, check the config
+ * virtio-blk through the guest's own tiny virtio driver (lib/virtio.c),
+ * three-descriptor requests: find 1af4:1042, check the config
  * space (capacity 8 sectors, blk_size 512), read sector 0 and compare it with
  * the pattern the test wrote there, write sector 1 with another pattern and
  * read it back, read the serial with GET_ID, and check that a read past the
@@ -9,14 +9,11 @@
  * must fail with VIRTIO_BLK_S_IOERR and sector 1 stay zero.
  */
 #include "guest.h"
+#include "virtio.h"
 
-#include "../../backend/arch/x86_64/layout.h"
-
-#define VQ_SIZE 8
 #define SECTOR 512
 #define CAPACITY 8              /* the test's image: 4096 bytes */
 #define SERIAL "SKIFFDISK"
-#define SPIN_LIMIT 2000000u     /* ~3 s of emulated loop: the device answers in far less */
 
 #define T_IN 0
 #define T_OUT 1
@@ -29,96 +26,33 @@
 #define F_BLK_SIZE 6
 #define F_FLUSH 9
 
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-
-/* Common configuration offsets (virtio 1.x, 4.1.4.3). */
-#define C_DFSELECT 0x00
-#define C_DF 0x04
-#define C_GFSELECT 0x08
-#define C_GF 0x0c
-#define C_STATUS 0x14
-#define C_Q_SELECT 0x16
-#define C_Q_SIZE 0x18
-#define C_Q_MSIX 0x1a
-#define C_Q_ENABLE 0x1c
-#define C_Q_NOFF 0x1e
-#define C_Q_DESC 0x20
-#define C_Q_DRIVER 0x28
-#define C_Q_DEVICE 0x30
-
-struct desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
-
-static struct desc ring_desc[VQ_SIZE] __attribute__((aligned(4096)));
-static volatile struct {
-    uint16_t flags;
-    uint16_t idx;
-    uint16_t ring[VQ_SIZE];
-    uint16_t used_event;
-} ring_avail __attribute__((aligned(4096)));
-static volatile struct {
-    uint16_t flags;
-    uint16_t idx;
-    struct { uint32_t id; uint32_t len; } ring[VQ_SIZE];
-    uint16_t avail_event;
-} ring_used __attribute__((aligned(4096)));
 static struct {
     uint32_t type;
     uint32_t reserved;
     uint64_t sector;
-} req_hdr __attribute__((aligned(16)));
+} req_hdr;
 static uint8_t data[SECTOR] __attribute__((aligned(512)));
 static volatile uint8_t status;
-static uint64_t notify;
-static uint16_t qsize;
-
-static uint8_t rd8(uint64_t a) { return *(volatile uint8_t *)(uintptr_t)a; }
-static uint16_t rd16(uint64_t a) { return *(volatile uint16_t *)(uintptr_t)a; }
-static void wr8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
-static void wr16(uint64_t a, uint16_t v) { *(volatile uint16_t *)(uintptr_t)a = v; }
-static void barrier(void) { __asm__ volatile("" : : : "memory"); }
-
-static uint64_t ecam(unsigned dev, unsigned reg)
-{
-    return LAYOUT_ECAM_BASE + ((uint64_t)dev << 15) + reg;
-}
+static struct virtio_guest_dev dev;
 
 /* One request, polled to completion: header, data (len bytes, device-writable
  * unless writing; none when len is 0), status. Returns the status byte; *used the used length. */
 static uint8_t request(uint32_t type, uint64_t sector, uint32_t len, uint32_t *used)
 {
-    uint16_t want = (uint16_t)(ring_used.idx + 1);
-    unsigned spins = 0;
-    uint16_t data_flags = type == T_OUT ? 1 /* NEXT */ : 3 /* NEXT | WRITE */;
+    struct vring_desc chain[3];
+    unsigned n = 0;
 
     req_hdr.type = type;
     req_hdr.reserved = 0;
     req_hdr.sector = sector;
     status = 0xff;
+    chain[n++] = (struct vring_desc){ (uint64_t)(uintptr_t)&req_hdr, sizeof(req_hdr), 0, 0 };
     /* No data descriptor without data: an empty descriptor breaks the queue. */
-    ring_desc[0] = (struct desc){ (uint64_t)(uintptr_t)&req_hdr, sizeof(req_hdr), 1,
-                                  (uint16_t)(len ? 1 : 2) };
-    ring_desc[1] = (struct desc){ (uint64_t)(uintptr_t)data, len, data_flags, 2 };
-    ring_desc[2] = (struct desc){ (uint64_t)(uintptr_t)&status, 1, 2 /* WRITE */, 0 };
-    ring_avail.ring[ring_avail.idx % qsize] = 0;
-    barrier();
-    ring_avail.idx = (uint16_t)(ring_avail.idx + 1);
-    barrier();
-    wr16(notify, 0);
-    while (ring_used.idx != want) {
-        if (++spins > SPIN_LIMIT)
-            guest_fail("no used buffer from virtio-blk");
-        cpu_relax();
-    }
-    GUEST_CHECK(ring_used.ring[(uint16_t)(want - 1) % qsize].id == 0);
-    *used = ring_used.ring[(uint16_t)(want - 1) % qsize].len;
+    if (len)
+        chain[n++] = (struct vring_desc){ (uint64_t)(uintptr_t)data, len,
+                                          type == T_OUT ? 0 : VRING_F_WRITE, 0 };
+    chain[n++] = (struct vring_desc){ (uint64_t)(uintptr_t)&status, 1, VRING_F_WRITE, 0 };
+    *used = virtio_submit(&dev, chain, n);
     return status;
 }
 
@@ -135,91 +69,20 @@ static bool cmdline_is_ro(void)
 
 int guest_main(void)
 {
-    unsigned dev;
-    uint64_t bar;
-    uint64_t common = 0;
-    uint64_t notify_base = 0;
-    uint64_t devcfg = 0;
-    uint32_t notify_mult = 0;
     uint32_t features;
     uint32_t used;
     bool ro = cmdline_is_ro();
 
-    for (dev = 0; dev < 32; dev++) {
-        if (mmio_read32(ecam(dev, 0)) == 0x10421af4)
-            break;
-    }
-    if (dev == 32)
-        guest_fail("no 1af4:1042 on bus 0");
-    serial_put_kv("virtio-blk slot", dev);
-    wr16(ecam(dev, 0x04), 0x0006);      /* memory decoding, bus master */
-    bar = mmio_read32(ecam(dev, 0x10));
-    GUEST_CHECK((bar & 0x7) == 0);      /* 32-bit memory BAR */
-    bar &= ~0xfULL;
-    GUEST_CHECK(bar >= LAYOUT_PCI_MMIO32_BASE && bar < LAYOUT_ECAM_BASE);
-    GUEST_CHECK(mmio_read32(ecam(dev, 0x04)) & 0x100000);   /* capability list */
-
-    for (uint8_t p = rd8(ecam(dev, 0x34)), n = 0; p; p = rd8(ecam(dev, p + 1u))) {
-        GUEST_CHECK(++n < 16);
-        if (rd8(ecam(dev, p)) != 0x09)
-            continue;
-        GUEST_CHECK(rd8(ecam(dev, p + 4u)) == 0);   /* everything in BAR 0 */
-        switch (rd8(ecam(dev, p + 3u))) {
-        case 1:
-            common = bar + mmio_read32(ecam(dev, p + 8u));
-            break;
-        case 4:
-            devcfg = bar + mmio_read32(ecam(dev, p + 8u));
-            break;
-        case 2:
-            notify_base = bar + mmio_read32(ecam(dev, p + 8u));
-            notify_mult = mmio_read32(ecam(dev, p + 16u));
-            break;
-        }
-    }
-    GUEST_CHECK(common && notify_base && devcfg);
-
-    wr8(common + C_STATUS, 0);
-    GUEST_CHECK(rd8(common + C_STATUS) == 0);
-    wr8(common + C_STATUS, ST_ACK | ST_DRIVER);
-    mmio_write32(common + C_DFSELECT, 1);
-    GUEST_CHECK(mmio_read32(common + C_DF) & 1);      /* VIRTIO_F_VERSION_1 */
-    mmio_write32(common + C_DFSELECT, 0);
-    features = mmio_read32(common + C_DF);
+    virtio_find(&dev, 0x1042, "virtio-blk");
+    GUEST_CHECK(dev.devcfg);
+    features = virtio_begin(&dev);
     GUEST_CHECK(features & (1u << F_BLK_SIZE));
     GUEST_CHECK(features & (1u << F_FLUSH));
     GUEST_CHECK(!!(features & (1u << F_RO)) == ro);
-    mmio_write32(common + C_GFSELECT, 0);
-    mmio_write32(common + C_GF, 0);
-    mmio_write32(common + C_GFSELECT, 1);
-    mmio_write32(common + C_GF, 1);
-    wr8(common + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
-    GUEST_CHECK(rd8(common + C_STATUS) & ST_FEATURES_OK);
+    virtio_finish(&dev);
 
-    wr16(common + C_Q_SELECT, 0);
-    qsize = rd16(common + C_Q_SIZE);
-    GUEST_CHECK(qsize != 0);
-    if (qsize > VQ_SIZE) {
-        wr16(common + C_Q_SIZE, VQ_SIZE);
-        qsize = VQ_SIZE;
-    }
-    GUEST_CHECK(rd16(common + C_Q_SIZE) == qsize);
-    wr16(common + C_Q_MSIX, 0xffff);    /* no interrupts: we poll */
-    mmio_write32(common + C_Q_DESC, (uint32_t)(uintptr_t)ring_desc);
-    mmio_write32(common + C_Q_DESC + 4, 0);
-    mmio_write32(common + C_Q_DRIVER, (uint32_t)(uintptr_t)&ring_avail);
-    mmio_write32(common + C_Q_DRIVER + 4, 0);
-    mmio_write32(common + C_Q_DEVICE, (uint32_t)(uintptr_t)&ring_used);
-    mmio_write32(common + C_Q_DEVICE + 4, 0);
-    wr16(common + C_Q_ENABLE, 1);
-    GUEST_CHECK(rd16(common + C_Q_ENABLE) == 1);
-    wr8(common + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
-    GUEST_CHECK(rd8(common + C_STATUS) == (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK));
-
-    notify = notify_base + (uint64_t)rd16(common + C_Q_NOFF) * notify_mult;
-
-    GUEST_CHECK(mmio_read32(devcfg + 0) == CAPACITY && mmio_read32(devcfg + 4) == 0);
-    GUEST_CHECK(mmio_read32(devcfg + 20) == SECTOR);
+    GUEST_CHECK(mmio_read32(dev.devcfg + 0) == CAPACITY && mmio_read32(dev.devcfg + 4) == 0);
+    GUEST_CHECK(mmio_read32(dev.devcfg + 20) == SECTOR);
 
     /* Sector 0: the test wrote byte i = i * 7 + 3. */
     memset(data, 0, sizeof(data));
