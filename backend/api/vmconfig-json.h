@@ -30,6 +30,3 @@ JsonNode *vm_config_to_json(const struct vm_config *cfg);
  * and alignment, paths present): one place for both. Messages use the JSON
  * member names. */
 int vm_config_validate(const struct vm_config *cfg, GError **error);
-/* Deep copy. dst must be initialised (zeroed or a valid config); its previous
- * contents are freed. */
-void vm_config_copy(struct vm_config *dst, const struct vm_config *src);

@@ -244,7 +244,7 @@ static void config_init(virtio_blk *b)
     memcpy(b->config + CFG_BLK_SIZE, &blk_size, sizeof(blk_size));
 }
 
-static int disk_open(struct virtio_blk_disk *disk, const struct virtio_blk_params *p,
+static int disk_open(struct virtio_blk_disk *disk, const struct disk_config *p,
                      GError **error)
 {
     int flags = (p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (p->direct ? O_DIRECT : 0);
@@ -277,7 +277,7 @@ static int disk_open(struct virtio_blk_disk *disk, const struct virtio_blk_param
 }
 
 virtio_blk *virtio_blk_create(vm *vm, pci_host *host, unsigned slot, uint64_t bar_gpa,
-                              const struct virtio_blk_params *p, GError **error)
+                              const struct disk_config *p, GError **error)
 {
     g_autoptr(virtio_blk) b = g_new0(virtio_blk, 1);
 

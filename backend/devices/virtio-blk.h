@@ -9,17 +9,10 @@
 
 #include "devices/virtio-pci.h"
 #include "devices/virtio-queue.h"
+#include "vmm/config.h"
 #include "vmm/vm.h"
 
 typedef struct virtio_blk virtio_blk;
-
-struct virtio_blk_params {
-    const char *id;
-    const char *path;
-    const char *serial;     /* NULL: the id */
-    bool readonly;
-    bool direct;            /* O_DIRECT */
-};
 
 #define VIRTIO_BLK_SECTOR 512
 #define VIRTIO_BLK_ID_BYTES 20
@@ -51,6 +44,6 @@ int virtio_blk_handle(struct virtio_blk_disk *disk, const struct virtq_chain *c,
 
 /* Opens the image now, so a missing or unreadable file fails before the VM starts. */
 virtio_blk *virtio_blk_create(vm *vm, pci_host *host, unsigned slot, uint64_t bar_gpa,
-                              const struct virtio_blk_params *p, GError **error);
+                              const struct disk_config *p, GError **error);
 void virtio_blk_free(virtio_blk *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virtio_blk, virtio_blk_free)

@@ -33,8 +33,8 @@ struct virtio_dev_ops {
     const char *name;                /* for messages: "virtio-rng" */
     uint16_t device_id;              /* VIRTIO_ID_* */
     uint32_t pci_class;              /* base class << 16 | subclass << 8 | prog-if */
-    unsigned num_queues;             /* 1..VIRTIO_DEV_MAX_QUEUES */
-    uint16_t max_queue_size;         /* a power of two, <= VIRTQ_MAX_SIZE */
+    unsigned num_queues;             /* 1..VIRTIO_DEV_MAX_QUEUES; an instance may set its own */
+    uint16_t max_queue_size;         /* a power of two, <= VIRTQ_MAX_SIZE; the same */
     uint64_t features;               /* offered besides VIRTIO_F_VERSION_1 */
     uint32_t config_size;            /* device-specific config bytes, <= 4096 */
     /* off + len <= config_size, len 1, 2, 4 or 8; little-endian bytes. May be NULL. */
@@ -58,6 +58,8 @@ struct virtio_dev {
     char *id;                        /* "rng0": shown by vm.info */
     uint64_t host_features;          /* ops->features plus per-instance bits; set by the device */
     uint64_t features;               /* negotiated: valid from FEATURES_OK on */
+    unsigned num_queues;             /* 0: ops->num_queues; final once the transport exists */
+    uint32_t max_queue_size;         /* 0: ops->max_queue_size; the same */
     struct virtq vq[VIRTIO_DEV_MAX_QUEUES];
     bool vq_ready[VIRTIO_DEV_MAX_QUEUES];   /* enabled and started by the transport */
     struct virtio_pci *transport;

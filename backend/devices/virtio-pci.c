@@ -140,7 +140,7 @@ int virtio_dev_bind_notify_fd(struct virtio_dev *d, unsigned q, int fd, GError *
 {
     virtio_pci *t = d->transport;
 
-    g_return_val_if_fail(q < d->ops->num_queues, -1);
+    g_return_val_if_fail(q < d->num_queues, -1);
     /* 16 bits: what drivers write (Linux's vp_notify, iowrite16). */
     return vm_register_ioeventfd(t->vm, fd,
                                  t->bar_gpa + VIRTIO_PCI_NOTIFY_OFF +
@@ -152,7 +152,7 @@ void virtio_dev_notify(struct virtio_dev *d, unsigned q)
     virtio_pci *t = d->transport;
 
     g_rec_mutex_lock(&t->lock);
-    if (q < d->ops->num_queues && d->vq_ready[q] &&
+    if (q < d->num_queues && d->vq_ready[q] &&
         virtq_should_notify(&d->vq[q], vm_guest_mem(t->vm))) {
         t->isr |= ISR_QUEUE;
         msix_fire(t, t->q[q].msix_vector);
@@ -168,7 +168,7 @@ void virtio_dev_mark_broken(struct virtio_dev *d, const char *reason)
     if (!(t->status & VIRTIO_STATUS_NEEDS_RESET)) {
         log_warning(_("%s %s: %s; the device needs a reset"), d->ops->name, d->id, reason);
         t->status |= VIRTIO_STATUS_NEEDS_RESET;
-        for (unsigned i = 0; i < d->ops->num_queues; i++)
+        for (unsigned i = 0; i < d->num_queues; i++)
             d->vq_ready[i] = false;
         /* Only tell a driver that is running: before DRIVER_OK it reads status itself. */
         if (t->status & VIRTIO_STATUS_DRIVER_OK) {
@@ -196,8 +196,8 @@ static void device_reset(virtio_pci *t)
     t->queue_select = 0;
     t->isr = 0;
     d->features = 0;
-    for (unsigned i = 0; i < d->ops->num_queues; i++) {
-        t->q[i] = (struct vq_regs){ .size = d->ops->max_queue_size,
+    for (unsigned i = 0; i < d->num_queues; i++) {
+        t->q[i] = (struct vq_regs){ .size = d->max_queue_size,
                                     .msix_vector = VIRTIO_MSI_NO_VECTOR };
         memset(&d->vq[i], 0, sizeof(d->vq[i]));
         d->vq_ready[i] = false;
@@ -286,11 +286,11 @@ static void common_read(virtio_pci *t, uint32_t off, uint8_t *data, uint32_t len
     if (t->driver_feature_select < 2)
         put(b, 0x0c, (uint32_t)(t->driver_features >> (32 * t->driver_feature_select)), 4);
     put(b, 0x10, t->msix_config, 2);
-    put(b, 0x12, t->dev->ops->num_queues, 2);
+    put(b, 0x12, t->dev->num_queues, 2);
     put(b, 0x14, t->status, 1);
     put(b, 0x15, t->config_generation, 1);
     put(b, 0x16, t->queue_select, 2);
-    if (qs < t->dev->ops->num_queues) {
+    if (qs < t->dev->num_queues) {
         const struct vq_regs *r = &t->q[qs];
 
         put(b, 0x18, r->size, 2);
@@ -316,8 +316,7 @@ static void set_half(uint64_t *reg, uint32_t off_in_reg, uint64_t v, uint32_t le
 
 static void common_write(virtio_pci *t, uint32_t off, uint64_t v, uint32_t len)
 {
-    const struct virtio_dev_ops *ops = t->dev->ops;
-    struct vq_regs *r = t->queue_select < ops->num_queues ? &t->q[t->queue_select] : NULL;
+    struct vq_regs *r = t->queue_select < t->dev->num_queues ? &t->q[t->queue_select] : NULL;
     bool features_locked = t->status & VIRTIO_STATUS_FEATURES_OK;
 
     switch (off) {
@@ -339,7 +338,7 @@ static void common_write(virtio_pci *t, uint32_t off, uint64_t v, uint32_t len)
     switch (off) {
     case 0x18:
         /* The driver may shrink a queue, to a power of two, before enabling it. */
-        if (!r->enabled && v >= 1 && v <= ops->max_queue_size && !(v & (v - 1)))
+        if (!r->enabled && v >= 1 && v <= t->dev->max_queue_size && !(v & (v - 1)))
             r->size = (uint16_t)v;
         return;
     case 0x1a:
@@ -441,7 +440,7 @@ static bool bar_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 
         if (!is_write)
             memset(data, 0, len);
-        else if (qi < d->ops->num_queues && d->vq_ready[qi] &&
+        else if (qi < d->num_queues && d->vq_ready[qi] &&
                  (t->status & VIRTIO_STATUS_DRIVER_OK) &&
                  !(t->status & VIRTIO_STATUS_NEEDS_RESET))
             d->ops->queue_notify(d, (unsigned)qi);
@@ -550,7 +549,7 @@ static void config_init(virtio_pci *t)
     add_cap(c, CAP_COMMON, CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON_OFF,
             COMMON_SIZE, 16);
     add_cap(c, CAP_NOTIFY, CAP_ISR, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF,
-            ops->num_queues * VIRTIO_PCI_NOTIFY_MULTIPLIER, 20);
+            t->dev->num_queues * VIRTIO_PCI_NOTIFY_MULTIPLIER, 20);
     pci_config_set(c, CAP_NOTIFY + 16, VIRTIO_PCI_NOTIFY_MULTIPLIER, 4);
     add_cap(c, CAP_ISR, CAP_DEVICE, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFF, 4, 16);
     add_cap(c, CAP_DEVICE, CAP_MSIX, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF,
@@ -575,9 +574,13 @@ virtio_pci *virtio_pci_create(vm *vm, pci_host *host, unsigned slot, uint64_t ba
     const struct virtio_dev_ops *ops = dev->ops;
     g_autoptr(virtio_pci) t = NULL;
 
-    g_return_val_if_fail(ops->num_queues >= 1 && ops->num_queues <= VIRTIO_DEV_MAX_QUEUES, NULL);
-    g_return_val_if_fail(ops->max_queue_size >= 1 && ops->max_queue_size <= VIRTQ_MAX_SIZE &&
-                         !(ops->max_queue_size & (ops->max_queue_size - 1)), NULL);
+    if (!dev->num_queues)
+        dev->num_queues = ops->num_queues;
+    if (!dev->max_queue_size)
+        dev->max_queue_size = ops->max_queue_size;
+    g_return_val_if_fail(dev->num_queues >= 1 && dev->num_queues <= VIRTIO_DEV_MAX_QUEUES, NULL);
+    g_return_val_if_fail(dev->max_queue_size >= 1 && dev->max_queue_size <= VIRTQ_MAX_SIZE &&
+                         !(dev->max_queue_size & (dev->max_queue_size - 1)), NULL);
     g_return_val_if_fail(ops->config_size <= VIRTIO_PCI_NOTIFY_OFF - VIRTIO_PCI_DEVICE_OFF, NULL);
     g_return_val_if_fail(!(bar_gpa & (VIRTIO_PCI_BAR_SIZE - 1)) && bar_gpa < (1ULL << 32), NULL);
 
@@ -586,7 +589,7 @@ virtio_pci *virtio_pci_create(vm *vm, pci_host *host, unsigned slot, uint64_t ba
     t->vm = vm;
     t->dev = dev;
     t->bar_gpa = bar_gpa;
-    t->msix_n = ops->num_queues + 1;
+    t->msix_n = dev->num_queues + 1;
     for (unsigned i = 0; i < t->msix_n; i++)
         t->msix[i].ctrl = 1;    /* masked until the driver programs it */
     device_reset(t);

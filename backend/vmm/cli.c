@@ -6,6 +6,7 @@
  */
 #include "vmm/cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
@@ -18,25 +19,12 @@ G_DEFINE_QUARK(skiff-cli-error-quark, cli_error)
 #define FORM_CPUS "boot=N[,max=M]"
 #define FORM_MEMORY "size=SIZE[,shared=on|off][,hugepages=on|off]"
 #define FORM_SERIAL "off|null|tty|pty|file=PATH|socket=PATH"
-#define FORM_CONSOLE "off|null"
+#define FORM_CONSOLE "off|null|tty|pty|file=PATH"
 #define FORM_RNG "src=PATH[,id=ID]"
-#define FORM_DISK "path=PATH[,readonly=on][,direct=on][,id=ID][,serial=S]"
+#define FORM_DISK "path=PATH[,readonly=on][,direct=on][,num_queues=N][,queue_size=N][,id=ID][,serial=S]"
+#define FORM_NET "tap=NAME|fd=N[,mac=MAC][,ip=IP,mask=MASK][,num_queues=N][,queue_size=N][,mtu=N][,id=ID]"
 #define FORM_SOCKET "path=PATH|fd=N"
 #define FORM_SECCOMP "true|false|log"
-
-void vm_config_clear(struct vm_config *cfg)
-{
-    g_clear_pointer(&cfg->kernel, g_free);
-    g_clear_pointer(&cfg->initramfs, g_free);
-    g_clear_pointer(&cfg->cmdline, g_free);
-    g_clear_pointer(&cfg->serial.path, g_free);
-    g_clear_pointer(&cfg->console.path, g_free);
-    g_clear_pointer(&cfg->rng.src, g_free);
-    g_clear_pointer(&cfg->rng.id, g_free);
-    g_clear_pointer(&cfg->disk.path, g_free);
-    g_clear_pointer(&cfg->disk.id, g_free);
-    g_clear_pointer(&cfg->disk.serial, g_free);
-}
 
 void cli_options_clear(struct cli_options *opts)
 {
@@ -195,40 +183,36 @@ static gboolean opt_memory(const char *name, const char *value, gpointer data, G
     return TRUE;
 }
 
-static int parse_char(const char *opt, const char *form, const char *value, bool allow_io,
+/* The console (virtio-console) has every backend but socket, as in Cloud Hypervisor. */
+static int parse_char(const char *opt, const char *form, const char *value, bool allow_socket,
                       struct char_config *out, GError **error)
 {
     static const struct {
         const char *word;
         enum char_backend backend;
-        bool io;
     } words[] = {
-        { "off", CHAR_OFF, false }, { "null", CHAR_NULL, false },
-        { "tty", CHAR_TTY, true }, { "pty", CHAR_PTY, true },
+        { "off", CHAR_OFF }, { "null", CHAR_NULL }, { "tty", CHAR_TTY }, { "pty", CHAR_PTY },
     };
 
     g_clear_pointer(&out->path, g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
-        if (!strcmp(value, words[i].word) && (allow_io || !words[i].io)) {
+        if (!strcmp(value, words[i].word)) {
             out->backend = words[i].backend;
             return 0;
         }
     }
-    if (allow_io && g_str_has_prefix(value, "file=") && value[5]) {
+    if (g_str_has_prefix(value, "file=") && value[5]) {
         out->backend = CHAR_FILE;
         out->path = g_strdup(value + 5);
         return 0;
     }
-    if (allow_io && g_str_has_prefix(value, "socket=") && value[7]) {
+    if (allow_socket && g_str_has_prefix(value, "socket=") && value[7]) {
         out->backend = CHAR_SOCKET;
         out->path = g_strdup(value + 7);
         return 0;
     }
-    if (!allow_io)
-        return bad_value(error, opt, form,
-                         _("virtio-console is not available yet, so only off and null are accepted"));
     {
-        g_autofree char *why = g_strdup_printf(_("'%s' is not a serial backend"), value);
+        g_autofree char *why = g_strdup_printf(_("'%s' is not a backend of this device"), value);
         return bad_value(error, opt, form, why);
     }
 }
@@ -270,19 +254,43 @@ static gboolean opt_rng(const char *name, const char *value, gpointer data, GErr
     return TRUE;
 }
 
+/* "num_queues=" and "queue_size=": queue_size a power of two. */
+static int parse_queues(const char *opt, const char *form, GHashTable *kv, unsigned *num_queues,
+                        unsigned *queue_size, GError **error)
+{
+    const char *nq = g_hash_table_lookup(kv, "num_queues");
+    const char *qs = g_hash_table_lookup(kv, "queue_size");
+
+    if (nq && (parse_uint(nq, VM_CONFIG_MAX_DEVICE_QUEUES, num_queues) < 0 || !*num_queues)) {
+        g_autofree char *why = g_strdup_printf(_("num_queues=%s is not a number from 1 to %d"), nq,
+                                               VM_CONFIG_MAX_DEVICE_QUEUES);
+        return bad_value(error, opt, form, why);
+    }
+    if (qs && (parse_uint(qs, VM_CONFIG_MAX_QUEUE_SIZE, queue_size) < 0 || *queue_size < 2 ||
+               (*queue_size & (*queue_size - 1)))) {
+        g_autofree char *why = g_strdup_printf(
+            _("queue_size=%s is not a power of two from 2 to %d"), qs, VM_CONFIG_MAX_QUEUE_SIZE);
+        return bad_value(error, opt, form, why);
+    }
+    return 0;
+}
+
 static gboolean opt_disk(const char *name, const char *value, gpointer data, GError **error)
 {
-    static const char *const keys[] = { "path", "readonly", "direct", "id", "serial", NULL };
+    static const char *const keys[] = { "path", "readonly", "direct", "id", "serial",
+                                        "num_queues", "queue_size", "_disable_io_uring", NULL };
     struct cli_options *o = data;
     g_autoptr(GHashTable) kv = kv_parse("--disk", FORM_DISK, value, keys, error);
     const char *path, *id, *serial, *ro, *direct;
-    bool readonly = false, use_direct = false;
+    struct disk_config d;
 
     if (!kv)
         return FALSE;
-    if (o->vm.disk.path)
-        return bad_value(error, "--disk", FORM_DISK, _("only one disk is supported for now")),
-               FALSE;
+    if (o->vm.n_disks == VM_CONFIG_MAX_DISKS) {
+        g_autofree char *why = g_strdup_printf(_("at most %d disks"), VM_CONFIG_MAX_DISKS);
+        return bad_value(error, "--disk", FORM_DISK, why), FALSE;
+    }
+    disk_config_init(&d);
     path = g_hash_table_lookup(kv, "path");
     id = g_hash_table_lookup(kv, "id");
     serial = g_hash_table_lookup(kv, "serial");
@@ -292,18 +300,146 @@ static gboolean opt_disk(const char *name, const char *value, gpointer data, GEr
         return bad_value(error, "--disk", FORM_DISK, _("path= is required")), FALSE;
     if (id && !*id)
         return bad_value(error, "--disk", FORM_DISK, _("id= needs a name")), FALSE;
-    if (serial && (!*serial || strlen(serial) > 20))
+    if (serial && (!*serial || strlen(serial) > VM_CONFIG_DISK_SERIAL_MAX))
         return bad_value(error, "--disk", FORM_DISK, _("serial= needs 1 to 20 characters")),
                FALSE;
-    if (ro && parse_onoff(ro, &readonly) < 0)
+    if (ro && parse_onoff(ro, &d.readonly) < 0)
         return bad_value(error, "--disk", FORM_DISK, _("readonly= takes on or off")), FALSE;
-    if (direct && parse_onoff(direct, &use_direct) < 0)
+    if (direct && parse_onoff(direct, &d.direct) < 0)
         return bad_value(error, "--disk", FORM_DISK, _("direct= takes on or off")), FALSE;
-    o->vm.disk.path = g_strdup(path);
-    o->vm.disk.id = g_strdup(id ? id : VM_CONFIG_DEFAULT_DISK_ID);
-    o->vm.disk.serial = g_strdup(serial);
-    o->vm.disk.readonly = readonly;
-    o->vm.disk.direct = use_direct;
+    if (parse_queues("--disk", FORM_DISK, kv, &d.num_queues, &d.queue_size, error) < 0)
+        return FALSE;
+    if ((direct = g_hash_table_lookup(kv, "_disable_io_uring")) &&
+        parse_onoff(direct, &d.disable_io_uring) < 0)
+        return bad_value(error, "--disk", FORM_DISK, _("_disable_io_uring= takes on or off")),
+               FALSE;
+    d.path = g_strdup(path);
+    d.id = g_strdup(id);
+    d.serial = g_strdup(serial);
+    o->vm.disks[o->vm.n_disks++] = d;
+    return TRUE;
+}
+
+/* "fd=3" or "fd=[3,4]": one tap descriptor per queue pair. */
+static int parse_net_fds(const char *v, struct net_config *n, GError **error)
+{
+    g_autofree char *list = NULL;
+    g_auto(GStrv) items = NULL;
+
+    if (v[0] == '[') {
+        size_t len = strlen(v);
+
+        if (len < 3 || v[len - 1] != ']')
+            return bad_value(error, "--net", FORM_NET, _("fd= takes N or [N,M,...]"));
+        list = g_strndup(v + 1, len - 2);
+    } else {
+        list = g_strdup(v);
+    }
+    items = g_strsplit(list, ";", -1);
+    n->n_fds = 0;
+    for (char **it = items; *it; it++) {
+        unsigned fd;
+
+        if (n->n_fds == VM_CONFIG_MAX_NET_FDS) {
+            g_autofree char *why = g_strdup_printf(_("fd= takes at most %d descriptors"),
+                                                   VM_CONFIG_MAX_NET_FDS);
+            return bad_value(error, "--net", FORM_NET, why);
+        }
+        if (parse_uint(*it, G_MAXINT, &fd) < 0 || fd <= 2) {
+            g_autofree char *why = g_strdup_printf(_("fd=%s is not a descriptor above 2"), *it);
+            return bad_value(error, "--net", FORM_NET, why);
+        }
+        n->fds[n->n_fds++] = (int)fd;
+    }
+    return 0;
+}
+
+static bool is_ipv4(const char *s)
+{
+    struct in_addr a;
+
+    return inet_pton(AF_INET, s, &a) == 1;
+}
+
+static gboolean opt_net(const char *name, const char *value, gpointer data, GError **error)
+{
+    static const char *const keys[] = { "tap", "fd", "mac", "ip", "mask", "num_queues",
+                                        "queue_size", "mtu", "id", NULL };
+    struct cli_options *o = data;
+    g_autoptr(GHashTable) kv = NULL;
+    struct net_config n;
+    const char *tap, *fd, *mac, *ip, *mask, *mtu, *id;
+    g_autofree char *fixed = NULL;
+
+    /* fd=[3,4] has a comma inside brackets: protect it from the key=value split. */
+    fixed = g_strdup(value);
+    for (char *p = fixed, *open = NULL; *p; p++) {
+        if (*p == '[')
+            open = p;
+        else if (*p == ']')
+            open = NULL;
+        else if (open && *p == ',')
+            *p = ';';
+    }
+    kv = kv_parse("--net", FORM_NET, fixed, keys, error);
+    if (!kv)
+        return FALSE;
+    if (o->vm.n_nets == VM_CONFIG_MAX_NETS) {
+        g_autofree char *why = g_strdup_printf(_("at most %d network devices"), VM_CONFIG_MAX_NETS);
+        return bad_value(error, "--net", FORM_NET, why), FALSE;
+    }
+    net_config_init(&n);
+    tap = g_hash_table_lookup(kv, "tap");
+    fd = g_hash_table_lookup(kv, "fd");
+    mac = g_hash_table_lookup(kv, "mac");
+    ip = g_hash_table_lookup(kv, "ip");
+    mask = g_hash_table_lookup(kv, "mask");
+    mtu = g_hash_table_lookup(kv, "mtu");
+    id = g_hash_table_lookup(kv, "id");
+    if (!tap == !fd)
+        return bad_value(error, "--net", FORM_NET, _("give either tap= or fd=")), FALSE;
+    if (tap && (!*tap || strlen(tap) >= 16 || strchr(tap, '/')))
+        return bad_value(error, "--net", FORM_NET,
+                         _("tap= needs an interface name of 1 to 15 characters")), FALSE;
+    if (fd && parse_net_fds(fd, &n, error) < 0)
+        return FALSE;
+    if (mac && vm_config_parse_mac(mac, n.mac) < 0) {
+        g_autofree char *why = g_strdup_printf(_("mac=%s is not a unicast MAC like 52:54:00:12:34:56"), mac);
+        return bad_value(error, "--net", FORM_NET, why), FALSE;
+    }
+    if (!ip != !mask)
+        return bad_value(error, "--net", FORM_NET, _("ip= and mask= go together")), FALSE;
+    if (ip && (!is_ipv4(ip) || !is_ipv4(mask)))
+        return bad_value(error, "--net", FORM_NET, _("ip= and mask= take IPv4 addresses")),
+               FALSE;
+    if (fd && ip)
+        return bad_value(error, "--net", FORM_NET,
+                         _("ip= and mask= configure a tap skiff opens, not one given by fd=")),
+               FALSE;
+    if (mtu && (parse_uint(mtu, VM_CONFIG_MAX_MTU, &n.mtu) < 0 || n.mtu < VM_CONFIG_MIN_MTU)) {
+        g_autofree char *why = g_strdup_printf(_("mtu=%s is not a number from %d to %d"), mtu,
+                                               VM_CONFIG_MIN_MTU, VM_CONFIG_MAX_MTU);
+        return bad_value(error, "--net", FORM_NET, why), FALSE;
+    }
+    if (id && !*id)
+        return bad_value(error, "--net", FORM_NET, _("id= needs a name")), FALSE;
+    if (parse_queues("--net", FORM_NET, kv, &n.num_queues, &n.queue_size, error) < 0)
+        return FALSE;
+    if (n.num_queues % 2)
+        return bad_value(error, "--net", FORM_NET,
+                         _("num_queues counts receive and transmit queues: it must be even")),
+               FALSE;
+    if (n.n_fds && n.n_fds * 2 != n.num_queues) {
+        if (g_hash_table_contains(kv, "num_queues"))
+            return bad_value(error, "--net", FORM_NET,
+                             _("give one fd per queue pair (num_queues / 2)")), FALSE;
+        n.num_queues = n.n_fds * 2;
+    }
+    n.tap = g_strdup(tap);
+    n.ip = g_strdup(ip);
+    n.mask = g_strdup(mask);
+    n.id = g_strdup(id);
+    o->vm.nets[o->vm.n_nets++] = n;
     return TRUE;
 }
 
@@ -396,7 +532,12 @@ static int check_complete(struct cli_options *o, GError **error)
         g_set_error(error, CLI_ERROR, 1, _("--initramfs: empty path (expected --initramfs PATH)"));
         return -1;
     }
-    return 0;
+    if (o->vm.serial.backend == CHAR_TTY && o->vm.console.backend == CHAR_TTY) {
+        g_set_error(error, CLI_ERROR, 1, _("--serial tty and --console tty cannot both be used: "
+                                           "there is one terminal"));
+        return -1;
+    }
+    return vm_config_assign_ids(&o->vm, error);
 }
 
 int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
@@ -416,11 +557,13 @@ int cli_parse(int argc, char **argv, struct cli_options *o, GError **error)
         { "serial", 0, 0, G_OPTION_ARG_CALLBACK, opt_serial,
           N_("Where COM1 goes (default: null)"), FORM_SERIAL },
         { "console", 0, 0, G_OPTION_ARG_CALLBACK, opt_console,
-          N_("virtio-console (not available yet)"), FORM_CONSOLE },
+          N_("Where the virtio-console goes (default: off)"), FORM_CONSOLE },
         { "rng", 0, 0, G_OPTION_ARG_CALLBACK, opt_rng,
           N_("virtio-rng fed from a host file (default src: /dev/urandom)"), FORM_RNG },
         { "disk", 0, 0, G_OPTION_ARG_CALLBACK, opt_disk,
-          N_("virtio-blk over a raw image file (one for now)"), FORM_DISK },
+          N_("virtio-blk over a raw image or block device (repeat for more)"), FORM_DISK },
+        { "net", 0, 0, G_OPTION_ARG_CALLBACK, opt_net,
+          N_("virtio-net over a tap device (repeat for more)"), FORM_NET },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &no_reboot,
           N_("Exit with status 2 when the guest resets, instead of restarting it"), NULL },
         { "api-socket", 0, 0, G_OPTION_ARG_CALLBACK, opt_api_socket,

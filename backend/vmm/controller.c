@@ -268,11 +268,15 @@ void controller_shutdown_vmm(controller *c)
 static JsonNode *config_with_live_paths(controller *c)
 {
     JsonNode *cfg = vm_config_to_json(&c->cfg);
+    JsonObject *root = json_node_get_object(cfg);
     const char *pty = c->vm ? vm_serial_pty_path(c->vm) : NULL;
-    JsonObject *serial;
+    JsonObject *o;
 
-    if (pty && (serial = json_object_get_object_member(json_node_get_object(cfg), "serial")))
-        json_object_set_string_member(serial, "file", pty);
+    if (pty && (o = json_object_get_object_member(root, "serial")))
+        json_object_set_string_member(o, "file", pty);
+    pty = c->vm ? vm_console_pty_path(c->vm) : NULL;
+    if (pty && (o = json_object_get_object_member(root, "console")))
+        json_object_set_string_member(o, "file", pty);
     return cfg;
 }
 

@@ -28,6 +28,8 @@
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "devices/virtio-blk.h"
+#include "devices/virtio-console.h"
+#include "devices/virtio-net.h"
 #include "devices/virtio-rng.h"
 #include "vmm/chardev.h"
 #include "vmm/error.h"
@@ -67,7 +69,9 @@ struct vm {
     acpi_pm *acpi_pm;
     acpi_ged *acpi_ged;
     virtio_rng *rng;
-    virtio_blk *blk;
+    virtio_blk *blk[VM_CONFIG_MAX_DISKS];
+    virtio_net *net[VM_CONFIG_MAX_NETS];
+    virtio_console *console;
     unsigned next_pci_slot;    /* virtio endpoints: 00:01.0 on */
 };
 
@@ -163,6 +167,11 @@ void vm_resume(vm *vm)
 const char *vm_serial_pty_path(vm *vm)
 {
     return chardev_pty_path(vm->serial_chardev);
+}
+
+const char *vm_console_pty_path(vm *vm)
+{
+    return vm->console ? virtio_console_pty_path(vm->console) : NULL;
 }
 
 void vm_power_button(vm *vm)
@@ -333,20 +342,46 @@ static int add_virtio_rng(vm *vm, GError **error)
 
 static int add_virtio_blk(vm *vm, GError **error)
 {
-    const struct disk_config *c = &vm->cfg->disk;
-    struct virtio_blk_params p = {
-        .id = c->id ? c->id : VM_CONFIG_DEFAULT_DISK_ID, .path = c->path, .serial = c->serial,
-        .readonly = c->readonly, .direct = c->direct,
-    };
+    for (unsigned i = 0; i < vm->cfg->n_disks; i++) {
+        unsigned slot;
+        uint64_t bar;
+
+        if (next_endpoint(vm, &slot, &bar, error) < 0)
+            return -1;
+        vm->blk[i] = virtio_blk_create(vm, vm->pci, slot, bar, &vm->cfg->disks[i], error);
+        if (!vm->blk[i])
+            return -1;
+    }
+    return 0;
+}
+
+static int add_virtio_net(vm *vm, GError **error)
+{
+    for (unsigned i = 0; i < vm->cfg->n_nets; i++) {
+        unsigned slot;
+        uint64_t bar;
+
+        if (next_endpoint(vm, &slot, &bar, error) < 0)
+            return -1;
+        vm->net[i] = virtio_net_create(vm, vm->pci, slot, bar, &vm->cfg->nets[i], error);
+        if (!vm->net[i])
+            return -1;
+    }
+    return 0;
+}
+
+static int add_virtio_console(vm *vm, GError **error)
+{
     unsigned slot;
     uint64_t bar;
 
-    if (!c->path)
+    if (vm->cfg->console.backend == CHAR_OFF)
         return 0;
     if (next_endpoint(vm, &slot, &bar, error) < 0)
         return -1;
-    vm->blk = virtio_blk_create(vm, vm->pci, slot, bar, &p, error);
-    return vm->blk ? 0 : -1;
+    vm->console = virtio_console_create(vm, vm->pci, slot, bar, VM_CONFIG_CONSOLE_ID,
+                                        &vm->cfg->console, error);
+    return vm->console ? 0 : -1;
 }
 
 static int add_acpi_devices(vm *vm, GError **error)
@@ -367,7 +402,9 @@ static const struct {
     { "rtc", add_rtc },
     { "pci-host", add_pci_host },
     { "virtio-rng", add_virtio_rng },
+    { "virtio-console", add_virtio_console },
     { "virtio-blk", add_virtio_blk },
+    { "virtio-net", add_virtio_net },
     { "acpi", add_acpi_devices },
     { "absent legacy ports", absent_ports_register },
 };
@@ -415,7 +452,11 @@ static void vm_free(vm *vm)
         g_ptr_array_unref(vm->vcpus);
     acpi_ged_free(vm->acpi_ged);
     acpi_pm_free(vm->acpi_pm);
-    virtio_blk_free(vm->blk);
+    for (unsigned i = 0; i < G_N_ELEMENTS(vm->net); i++)
+        virtio_net_free(vm->net[i]);
+    for (unsigned i = 0; i < G_N_ELEMENTS(vm->blk); i++)
+        virtio_blk_free(vm->blk[i]);
+    virtio_console_free(vm->console);
     virtio_rng_free(vm->rng);
     pci_host_free(vm->pci);
     rtc_free(vm->rtc);

@@ -30,6 +30,7 @@ void vm_resume(vm *vm);
 void vm_power_button(vm *vm);
 /* The serial port's pty, with --serial pty, else NULL. */
 const char *vm_serial_pty_path(vm *vm);
+const char *vm_console_pty_path(vm *vm);
 JsonNode *vm_counters(vm *vm);
 /* Stops the vCPUs, saves what outlives a reset into persist, frees everything. */
 void vm_destroy(vm *vm);

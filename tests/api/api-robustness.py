@@ -76,8 +76,10 @@ def test_bad_configs(a, tmp):
         bad_config(api, with_(["memory", "size"], 4096), "memory.size", "too little memory")
         bad_config(api, with_(["memory", "size"], -1), "memory.size", "negative memory")
         bad_config(api, with_(["serial", "mode"], "Carrier-Pigeon"), "serial.mode", "unknown serial mode")
-        bad_config(api, with_(["disks"], [{"path": "/a.img"}, {"path": "/b.img"}]), "disks",
-                   "two disks")
+        bad_config(api, with_(["disks"], [{"path": "/a.img", "num_queues": 0}]),
+                   "disks[0].num_queues", "a disk without queues")
+        bad_config(api, with_(["net"], [{"tap": "t0", "mac": "ff:ff:ff:ff:ff:ff"}]),
+                   "net[0].mac", "a broadcast MAC")
         no_kernel = vm_config(kernel, serial)
         del no_kernel["payload"]["kernel"]
         bad_config(api, no_kernel, "payload.kernel", "no kernel")

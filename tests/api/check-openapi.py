@@ -27,13 +27,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import ipaddress
+import re
 import time
 
 import yaml
 
 KNOWN_KEYWORDS = {"$ref", "type", "nullable", "enum", "properties", "required",
                   "additionalProperties", "items", "minimum", "maximum", "multipleOf",
-                  "maxItems", "minLength", "format", "default", "description"}
+                  "maxItems", "minLength", "maxLength", "pattern", "format", "default", "description"}
 
 
 class Failure(Exception):
@@ -131,6 +133,15 @@ class Spec:
                 raise Failure(f"{where}: {value} is not a multiple of {schema['multipleOf']}")
         if isinstance(value, str) and len(value) < schema.get("minLength", 0):
             raise Failure(f"{where}: shorter than {schema['minLength']}")
+        if isinstance(value, str) and len(value) > schema.get("maxLength", len(value)):
+            raise Failure(f"{where}: longer than {schema['maxLength']}")
+        if isinstance(value, str) and schema.get("format") == "ipv4":
+            try:
+                ipaddress.IPv4Address(value)
+            except ValueError:
+                raise Failure(f"{where}: {value!r} is not an IPv4 address")
+        if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+            raise Failure(f"{where}: {value!r} does not match {schema['pattern']}")
         if isinstance(value, list):
             if len(value) > schema.get("maxItems", len(value)):
                 raise Failure(f"{where}: more than {schema['maxItems']} items")
@@ -155,7 +166,8 @@ class Spec:
 # syntax): the schema may accept these inputs.
 NOT_SCHEMA_EXPRESSIBLE = ("boot_vcpus (", "with memory.hugepages", "required with mode",
                           "only allowed with mode", "given twice", "invalid JSON",
-                          "empty body")
+                          "empty body", "only one of them can be Tty", "is already the id of",
+                          "ip and mask go together", "must be even", "unicast MAC", "power of two")
 
 
 def check_vmconfig_data(spec, data_dir):
@@ -303,7 +315,7 @@ def exercise(c, kernel):
 
     # Refused configurations name the member and leave no VM behind.
     _, err = c.call("PUT", "vm.create",
-                    dict(config, disks=[{"path": "/a.img"}, {"path": "/b.img"}]),
+                    dict(config, disks=[{"path": "/a.img", "id": "d"}, {"path": "/b.img", "id": "d"}]),
                     expect={400})
     if "disks" not in err["error"]:
         raise Failure(f"vm.create: the error does not name 'disks': {err}")

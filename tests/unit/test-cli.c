@@ -163,8 +163,11 @@ START_TEST(bad_input)
     expect_error("--serial", "off|null|tty|pty|file=PATH|socket=PATH", "--kernel", "k",
                  "--serial", "usb", NULL);
     expect_error("--serial", "file=PATH", "--kernel", "k", "--serial", "file=", NULL);
-    expect_error("--console", "virtio-console", "--kernel", "k", "--console", "tty", NULL);
-    expect_error("--console", "off|null", "--kernel", "k", "--console", "pty", NULL);
+    expect_error("--console", "off|null|tty|pty|file=PATH", "--kernel", "k", "--console",
+                 "socket=/s", NULL);
+    expect_error("--console", "not a backend", "--kernel", "k", "--console", "usb", NULL);
+    expect_error("--serial tty and --console tty", NULL, "--kernel", "k", "--serial", "tty",
+                 "--console", "tty", NULL);
     expect_error("--cpus", NULL, "--kernel", "k", "--cpus", NULL);
     expect_error("unexpected argument 'extra'", NULL, "--kernel", "k", "extra", NULL);
 }
@@ -199,19 +202,31 @@ START_TEST(disk)
     g_autoptr(GError) error = NULL;
 
     ck_assert_int_eq(parse(&o, &error, "--kernel", "k", NULL), 0);
-    ck_assert_ptr_null(o.vm.disk.path);   /* no --disk: no device */
+    ck_assert_uint_eq(o.vm.n_disks, 0);   /* no --disk: no device */
     cli_options_clear(&o);
     ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--disk",
-                           "path=/img/a.raw,readonly=on,direct=on,id=vda,serial=SKIFF01", NULL), 0);
-    ck_assert_str_eq(o.vm.disk.path, "/img/a.raw");
-    ck_assert(o.vm.disk.readonly);
-    ck_assert(o.vm.disk.direct);
-    ck_assert_str_eq(o.vm.disk.id, "vda");
-    ck_assert_str_eq(o.vm.disk.serial, "SKIFF01");
+                           "path=/img/a.raw,readonly=on,direct=on,id=vda,serial=SKIFF01,"
+                           "num_queues=4,queue_size=512", NULL), 0);
+    ck_assert_uint_eq(o.vm.n_disks, 1);
+    ck_assert_str_eq(o.vm.disks[0].path, "/img/a.raw");
+    ck_assert(o.vm.disks[0].readonly);
+    ck_assert(o.vm.disks[0].direct);
+    ck_assert_str_eq(o.vm.disks[0].id, "vda");
+    ck_assert_str_eq(o.vm.disks[0].serial, "SKIFF01");
+    ck_assert_uint_eq(o.vm.disks[0].num_queues, 4);
+    ck_assert_uint_eq(o.vm.disks[0].queue_size, 512);
     cli_options_clear(&o);
-    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--disk", "path=b.raw", NULL), 0);
-    ck_assert(!o.vm.disk.readonly);
-    ck_assert(!o.vm.disk.direct);
+    /* Defaults, and ids given in order around the ones taken. */
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--disk", "path=b.raw", "--disk",
+                           "path=c.raw,id=disk0", "--disk", "path=d.raw", NULL), 0);
+    ck_assert_uint_eq(o.vm.n_disks, 3);
+    ck_assert(!o.vm.disks[0].readonly);
+    ck_assert(!o.vm.disks[0].direct);
+    ck_assert_uint_eq(o.vm.disks[0].num_queues, 1);
+    ck_assert_uint_eq(o.vm.disks[0].queue_size, 128);
+    ck_assert_str_eq(o.vm.disks[0].id, "disk1");
+    ck_assert_str_eq(o.vm.disks[1].id, "disk0");
+    ck_assert_str_eq(o.vm.disks[2].id, "disk2");
     cli_options_clear(&o);
     expect_error("--disk", "path= is required", "--kernel", "k", "--disk", "readonly=on", NULL);
     expect_error("--disk", "readonly= takes on or off", "--kernel", "k", "--disk",
@@ -220,8 +235,82 @@ START_TEST(disk)
                  "path=a,serial=123456789012345678901", NULL);
     expect_error("--disk", "unknown parameter 'cache'", "--kernel", "k", "--disk",
                  "path=a,cache=none", NULL);
-    expect_error("--disk", "only one disk", "--kernel", "k", "--disk", "path=a", "--disk",
-                 "path=b", NULL);
+    expect_error("--disk", "num_queues=0", "--kernel", "k", "--disk", "path=a,num_queues=0",
+                 NULL);
+    expect_error("--disk", "num_queues=17", "--kernel", "k", "--disk", "path=a,num_queues=17",
+                 NULL);
+    expect_error("--disk", "queue_size=100 is not a power of two", "--kernel", "k", "--disk",
+                 "path=a,queue_size=100", NULL);
+    expect_error("--disk", "queue_size=65536", "--kernel", "k", "--disk",
+                 "path=a,queue_size=65536", NULL);
+    expect_error("disks[1].id: 'x' is already the id of disks[0]", NULL, "--kernel", "k", "--disk", "path=a,id=x",
+                 "--disk", "path=b,id=x", NULL);
+    expect_error("disks[0].id: 'rng0' is already the id of rng", NULL, "--kernel", "k", "--rng", "src=/r",
+                 "--disk", "path=b,id=rng0", NULL);
+}
+END_TEST
+
+START_TEST(net)
+{
+    struct cli_options o;
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--net",
+                           "tap=skt0,mac=52:54:00:12:34:56,ip=192.168.10.1,mask=255.255.255.0,"
+                           "num_queues=4,queue_size=1024,mtu=9000,id=eth0", NULL), 0);
+    ck_assert_uint_eq(o.vm.n_nets, 1);
+    ck_assert_str_eq(o.vm.nets[0].tap, "skt0");
+    ck_assert_mem_eq(o.vm.nets[0].mac, "\x52\x54\x00\x12\x34\x56", 6);
+    ck_assert_str_eq(o.vm.nets[0].ip, "192.168.10.1");
+    ck_assert_str_eq(o.vm.nets[0].mask, "255.255.255.0");
+    ck_assert_uint_eq(o.vm.nets[0].num_queues, 4);
+    ck_assert_uint_eq(o.vm.nets[0].queue_size, 1024);
+    ck_assert_uint_eq(o.vm.nets[0].mtu, 9000);
+    ck_assert_str_eq(o.vm.nets[0].id, "eth0");
+    ck_assert(o.vm.nets[0].offload_csum && o.vm.nets[0].offload_tso);
+    cli_options_clear(&o);
+    /* Defaults: one queue pair, a random locally administered unicast MAC. */
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--net", "tap=a", "--net",
+                           "fd=[5,6]", NULL), 0);
+    ck_assert_uint_eq(o.vm.n_nets, 2);
+    ck_assert_uint_eq(o.vm.nets[0].num_queues, 2);
+    ck_assert_uint_eq(o.vm.nets[0].queue_size, 256);
+    ck_assert_uint_eq(o.vm.nets[0].mac[0] & 3, 2);
+    ck_assert_str_eq(o.vm.nets[0].id, "net0");
+    ck_assert_ptr_null(o.vm.nets[0].ip);
+    ck_assert_uint_eq(o.vm.nets[1].n_fds, 2);
+    ck_assert_int_eq(o.vm.nets[1].fds[0], 5);
+    ck_assert_int_eq(o.vm.nets[1].fds[1], 6);
+    ck_assert_uint_eq(o.vm.nets[1].num_queues, 4);
+    ck_assert_str_eq(o.vm.nets[1].id, "net1");
+    cli_options_clear(&o);
+    ck_assert_int_eq(parse(&o, &error, "--kernel", "k", "--net", "fd=7", NULL), 0);
+    ck_assert_uint_eq(o.vm.nets[0].n_fds, 1);
+    ck_assert_int_eq(o.vm.nets[0].fds[0], 7);
+    cli_options_clear(&o);
+    expect_error("--net", "either tap= or fd=", "--kernel", "k", "--net", "mac=52:54:00:00:00:01",
+                 NULL);
+    expect_error("--net", "either tap= or fd=", "--kernel", "k", "--net", "tap=a,fd=3", NULL);
+    expect_error("--net", "1 to 15 characters", "--kernel", "k", "--net",
+                 "tap=abcdefghijklmnop", NULL);
+    expect_error("--net", "mac=01:00:00:00:00:01 is not a unicast MAC", "--kernel", "k", "--net",
+                 "tap=a,mac=01:00:00:00:00:01", NULL);
+    expect_error("--net", "is not a unicast MAC", "--kernel", "k", "--net",
+                 "tap=a,mac=52:54:00:00:00", NULL);
+    expect_error("--net", "is not a unicast MAC", "--kernel", "k", "--net",
+                 "tap=a,mac=52:54:00:00:00:0g", NULL);
+    expect_error("--net", "go together", "--kernel", "k", "--net", "tap=a,ip=10.0.0.1", NULL);
+    expect_error("--net", "IPv4", "--kernel", "k", "--net", "tap=a,ip=10.0.0.300,mask=255.0.0.0",
+                 NULL);
+    expect_error("--net", "must be even", "--kernel", "k", "--net", "tap=a,num_queues=3", NULL);
+    expect_error("--net", "one fd per queue pair", "--kernel", "k", "--net",
+                 "fd=[3,4],num_queues=2", NULL);
+    expect_error("--net", "fd=2 is not a descriptor above 2", "--kernel", "k", "--net", "fd=2",
+                 NULL);
+    expect_error("--net", "fd= takes N or [N,M,...]", "--kernel", "k", "--net", "fd=[3", NULL);
+    expect_error("--net", "mtu=20", "--kernel", "k", "--net", "tap=a,mtu=20", NULL);
+    expect_error("--net", "not one given by fd=", "--kernel", "k", "--net",
+                 "fd=3,ip=10.0.0.1,mask=255.0.0.0", NULL);
 }
 END_TEST
 
@@ -248,6 +337,7 @@ int main(void)
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, rng);
     tcase_add_test(tc, disk);
+    tcase_add_test(tc, net);
     tcase_add_test(tc, version_needs_no_kernel);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -57,9 +57,15 @@ static char *error_text(const GError *error)
     return g_strdup_printf("%s: %s\n", code, error->message);
 }
 
+static char *to_pretty(const struct vm_config *cfg);
+
+/* The scalar members one by one, the device lists through their JSON. */
 static bool configs_equal(const struct vm_config *a, const struct vm_config *b)
 {
-    return !g_strcmp0(a->kernel, b->kernel) && !g_strcmp0(a->initramfs, b->initramfs) &&
+    g_autofree char *ja = to_pretty(a);
+    g_autofree char *jb = to_pretty(b);
+
+    return !strcmp(ja, jb) && !g_strcmp0(a->kernel, b->kernel) && !g_strcmp0(a->initramfs, b->initramfs) &&
            !g_strcmp0(a->cmdline, b->cmdline) && a->boot_vcpus == b->boot_vcpus &&
            a->max_vcpus == b->max_vcpus && a->memory_size == b->memory_size &&
            a->memory_shared == b->memory_shared && a->memory_hugepages == b->memory_hugepages &&
@@ -306,9 +312,11 @@ START_TEST(validate_structs)
                     "serial.file: required with mode File");
     EXPECT_VALIDATE((c.serial.backend = CHAR_SOCKET, c.serial.path = g_strdup("")),
                     SKIFF_ERROR_INVALID, "serial.socket: required with mode Socket");
-    EXPECT_VALIDATE(c.console.backend = CHAR_PTY, SKIFF_ERROR_UNSUPPORTED,
-                    "console.mode: virtio-console is not available yet, so only Off and Null "
-                    "are accepted");
+    EXPECT_VALIDATE((c.console.backend = CHAR_SOCKET, c.console.path = g_strdup("/s")),
+                    SKIFF_ERROR_INVALID, "console.mode: Socket is for the serial port only");
+    EXPECT_VALIDATE((c.console.backend = CHAR_TTY, c.serial.backend = CHAR_TTY),
+                    SKIFF_ERROR_INVALID,
+                    "serial.mode and console.mode: only one of them can be Tty");
 }
 END_TEST
 
