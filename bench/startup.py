@@ -712,16 +712,17 @@ def main():
     text = render(info, res, args.runs, GUEST_RAM_MIB, QEMU_CPU)
     print(text)
     if args.output != '-':
-        # Keep the section bench/driver.py writes between its markers.
+        # Keep the sections bench/driver.py and blk-bench.py write between their markers.
         try:
             with open(args.output) as f:
                 old = f.read()
         except FileNotFoundError:
             old = ''
-        driver_end = '<!-- END bench/driver.py -->'
-        begin, end = old.find('<!-- BEGIN bench/driver.py'), old.find(driver_end)
-        if 0 <= begin < end:
-            text += '\n' + old[begin:end + len(driver_end)] + '\n'
+        for name in ('driver.py', 'blk-bench.py'):
+            sec_end = f'<!-- END bench/{name} -->'
+            begin, end = old.find(f'<!-- BEGIN bench/{name}'), old.find(sec_end)
+            if 0 <= begin < end:
+                text += '\n' + old[begin:end + len(sec_end)] + '\n'
         with open(args.output, 'w') as f:
             f.write(text)
         print(f'written to {args.output}', file=sys.stderr)

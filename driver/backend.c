@@ -24,6 +24,10 @@
 
 #define API_FD 3
 #define EVENTS_FD 4
+/* A read end of the event pipe that skiff holds and never reads: the pipe
+ * outlives the daemon, keeps the events written while no daemon runs, and
+ * a new daemon opens it again through /proc/<pid>/fd/5. */
+#define EVENTS_SPARE_FD 5
 #define READ_CHUNK 4096
 #define MAX_ANSWER_BYTES (HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY_BYTES)
 /* One event is a few hundred bytes; more without a separator is not skiff. */
@@ -41,6 +45,7 @@ struct backend {
     char *log_path;
     off_t log_start;           /* where this run's output starts in the log */
     pid_t pid;
+    guint64 start_time;        /* /proc/<pid>/stat starttime: tells a reused pid apart */
     int pidfd;
     int events_fd;
     GByteArray *events_buf;
@@ -330,49 +335,59 @@ int backend_call(backend *b, const char *endpoint, GError **error)
     return 0;
 }
 
-int backend_query_pty(backend *b, char **pty, GError **error)
+/* The pty path of config.<member> in a vm.info answer, or NULL. */
+static int pty_of(JsonObject *cfg, const char *member, char **pty, GError **error)
 {
-    http_message msg = { 0 };
-    g_autoptr(JsonNode) root = NULL;
-    JsonObject *serial = NULL;
-    const char *mode;
+    JsonNode *n = cfg ? json_object_get_member(cfg, member) : NULL;
+    JsonObject *o;
     const char *file;
 
     *pty = NULL;
-    if (api_request(b, "GET", "vm.info", NULL, &msg, error) < 0)
-        return -1;
-    root = body_json(&msg);
-    http_message_clear(&msg);
-    if (root && JSON_NODE_HOLDS_OBJECT(root)) {
-        JsonObject *info = json_node_get_object(root);
-        JsonNode *cfg = json_object_get_member(info, "config");
-
-        if (cfg && JSON_NODE_HOLDS_OBJECT(cfg)) {
-            JsonNode *s = json_object_get_member(json_node_get_object(cfg), "serial");
-
-            if (s && JSON_NODE_HOLDS_OBJECT(s))
-                serial = json_node_get_object(s);
-        }
-    }
-    if (!serial) {
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n)) {
         virt_error_set(error, VIR_ERR_OPERATION_FAILED,
-                       _("skiff's vm.info answer has no config.serial object"));
+                       _("skiff's vm.info answer has no config.%s object"), member);
         return -1;
     }
-    mode = json_object_get_string_member_with_default(serial, "mode", "");
-    if (strcmp(mode, "Pty"))
+    o = json_node_get_object(n);
+    if (strcmp(json_object_get_string_member_with_default(o, "mode", ""), "Pty"))
         return 0;
     /* No file: the VM is not running (a guest that powered off at once). */
-    file = json_object_get_string_member_with_default(serial, "file", NULL);
+    file = json_object_get_string_member_with_default(o, "file", NULL);
     if (!file)
         return 0;
     /* The path ends up in the live XML and is opened for consoles: only a pty. */
     if (!g_str_has_prefix(file, "/dev/pts/") || strstr(file, "/..")) {
         virt_error_set(error, VIR_ERR_OPERATION_FAILED,
-                       _("skiff's vm.info names '%s' as the serial pty"), file);
+                       _("skiff's vm.info names '%s' as the %s pty"), file, member);
         return -1;
     }
     *pty = g_strdup(file);
+    return 0;
+}
+
+int backend_query_ptys(backend *b, char **serial_pty, char **console_pty, GError **error)
+{
+    http_message msg = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+    JsonObject *cfg = NULL;
+    g_autofree char *serial = NULL;
+
+    *serial_pty = NULL;
+    *console_pty = NULL;
+    if (api_request(b, "GET", "vm.info", NULL, &msg, error) < 0)
+        return -1;
+    root = body_json(&msg);
+    http_message_clear(&msg);
+    if (root && JSON_NODE_HOLDS_OBJECT(root)) {
+        JsonNode *n = json_object_get_member(json_node_get_object(root), "config");
+
+        if (n && JSON_NODE_HOLDS_OBJECT(n))
+            cfg = json_node_get_object(n);
+    }
+    if (pty_of(cfg, "serial", &serial, error) < 0 ||
+        pty_of(cfg, "console", console_pty, error) < 0)
+        return -1;
+    *serial_pty = g_steal_pointer(&serial);
     return 0;
 }
 
@@ -595,29 +610,54 @@ void backend_detach(backend *b)
     backend_unref(b);
 }
 
+/* Fields of /proc/<pid>/stat after the command name (which may hold spaces
+ * and parentheses): [0] is the state, proc(5)'s field N is [N - 3]. */
+static GStrv proc_stat_fields(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+    g_autofree char *stat = NULL;
+    const char *end;
+
+    if (!g_file_get_contents(path, &stat, NULL, NULL))
+        return NULL;
+    end = strrchr(stat, ')');
+    if (!end || end[1] != ' ')
+        return NULL;
+    return g_strsplit(end + 2, " ", 24);
+}
+
+guint64 process_start_time(pid_t pid)
+{
+    g_auto(GStrv) f = proc_stat_fields(pid);
+    guint64 v;
+
+    if (!f || g_strv_length(f) < 20 ||
+        !g_ascii_string_to_unsigned(f[19], 10, 0, G_MAXUINT64, &v, NULL))
+        return 0;
+    return v;
+}
+
 uint64_t backend_cpu_time_ns(const backend *b)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)b->pid);
-    g_autofree char *stat = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *end;
+    g_auto(GStrv) f = NULL;
     long tick = sysconf(_SC_CLK_TCK);
     guint64 utime;
     guint64 stime;
 
-    if (b->exited || tick <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
+    if (b->exited || tick <= 0)
         return 0;
-    /* The command name may hold spaces and parentheses: fields follow the last ')'. */
-    end = strrchr(stat, ')');
-    if (!end)
-        return 0;
-    fields = g_strsplit(end + 1, " ", 16);
-    /* fields[0] is empty; [1] state ... [12] utime, [13] stime (proc(5) 14, 15). */
-    if (g_strv_length(fields) < 15 ||
-        !g_ascii_string_to_unsigned(fields[12], 10, 0, G_MAXUINT64 / 2, &utime, NULL) ||
-        !g_ascii_string_to_unsigned(fields[13], 10, 0, G_MAXUINT64 / 2, &stime, NULL))
+    f = proc_stat_fields(b->pid);
+    /* utime and stime: proc(5) fields 14 and 15. */
+    if (!f || g_strv_length(f) < 13 ||
+        !g_ascii_string_to_unsigned(f[11], 10, 0, G_MAXUINT64 / 2, &utime, NULL) ||
+        !g_ascii_string_to_unsigned(f[12], 10, 0, G_MAXUINT64 / 2, &stime, NULL))
         return 0;
     return (utime + stime) * (G_GUINT64_CONSTANT(1000000000) / (guint64)tick);
+}
+
+guint64 backend_start_time(const backend *b)
+{
+    return b->start_time;
 }
 
 /* ---- start ---- */
@@ -680,14 +720,14 @@ static void child_setup(gpointer data)
 }
 
 static int spawn(backend *b, const struct backend_params *p, int api_fd, int events_w,
-                 GError **error)
+                 int events_r, GError **error)
 {
     g_autoptr(GError) spawn_error = NULL;
     const char *argv[] = { p->skiff_path, "--api-socket", "fd=" G_STRINGIFY(API_FD),
                            "--event-monitor", "fd=" G_STRINGIFY(EVENTS_FD), NULL };
     g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
-    int source_fds[] = { api_fd, events_w };
-    int target_fds[] = { API_FD, EVENTS_FD };
+    int source_fds[] = { api_fd, events_w, events_r };
+    int target_fds[] = { API_FD, EVENTS_FD, EVENTS_SPARE_FD };
     GPid pid;
     int log_fd;
 
@@ -713,6 +753,7 @@ static int spawn(backend *b, const struct backend_params *p, int api_fd, int eve
     }
     close(log_fd);
     b->pid = pid;
+    b->start_time = process_start_time(pid);
     b->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (b->pidfd < 0) {
         virt_error_set(error, VIR_ERR_SYSTEM_ERROR, _("cannot watch process %d: %s"), (int)pid,
@@ -787,15 +828,10 @@ static int check_not_running(const backend *b, GError **error)
     return -1;
 }
 
-backend *backend_start(const struct backend_params *p, GError **error)
+static backend *backend_new(const struct backend_params *p)
 {
-    backend *b;
-    int api_fd;
-    int events[2];
+    backend *b = g_new0(backend, 1);
 
-    if (make_dir(p->run_dir, error) < 0 || make_dir(p->log_dir, error) < 0)
-        return NULL;
-    b = g_new0(backend, 1);
     b->refs = 1;
     b->pidfd = -1;
     b->events_fd = -1;
@@ -808,7 +844,18 @@ backend *backend_start(const struct backend_params *p, GError **error)
     b->callbacks = *p->callbacks;
     b->opaque = p->opaque;
     b->events_buf = g_byte_array_new();
+    return b;
+}
 
+backend *backend_start(const struct backend_params *p, GError **error)
+{
+    backend *b;
+    int api_fd;
+    int events[2];
+
+    if (make_dir(p->run_dir, error) < 0 || make_dir(p->log_dir, error) < 0)
+        return NULL;
+    b = backend_new(p);
     if (check_not_running(b, error) < 0) {
         backend_unref(b);
         return NULL;
@@ -829,7 +876,7 @@ backend *backend_start(const struct backend_params *p, GError **error)
     b->events_fd = events[0];
     fcntl(b->events_fd, F_SETFL, fcntl(b->events_fd, F_GETFL) | O_NONBLOCK);
     /* Only skiff may hold these: its exit must close the socket and the pipe. */
-    if (spawn(b, p, api_fd, events[1], error) < 0) {
+    if (spawn(b, p, api_fd, events[1], events[0], error) < 0) {
         close(api_fd);
         close(events[1]);
         unlink(b->api_path);
@@ -845,5 +892,88 @@ backend *backend_start(const struct backend_params *p, GError **error)
         backend_stop(b, false, "failed");
         return NULL;
     }
+    return b;
+}
+
+/* skiff's own state name from vm.info ("Running", "Paused", "Shutdown"...). */
+int backend_query_state(backend *b, char **state, GError **error)
+{
+    http_message msg = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    *state = NULL;
+    if (api_request(b, "GET", "vm.info", NULL, &msg, error) < 0)
+        return -1;
+    root = body_json(&msg);
+    http_message_clear(&msg);
+    if (root && JSON_NODE_HOLDS_OBJECT(root))
+        *state = g_strdup(json_object_get_string_member_with_default(json_node_get_object(root),
+                                                                       "state", NULL));
+    if (!*state) {
+        virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+                       _("skiff's vm.info answer has no state"));
+        return -1;
+    }
+    return 0;
+}
+
+/* The spare read end skiff holds, opened anew: a pipe, or nothing. */
+static int open_event_pipe(pid_t pid, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/fd/%d", (int)pid, EVENTS_SPARE_FD);
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+        virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+                       _("cannot reopen the event pipe of skiff (pid %d): %s"), (int)pid,
+                       fd < 0 ? g_strerror(errno) : _("not a pipe"));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+backend *backend_attach(const struct backend_params *p, pid_t pid, guint64 start_time,
+                        GError **error)
+{
+    backend *b;
+    g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+    g_autofree char *cmdline = NULL;
+    gsize len = 0;
+
+    /* The same process, not a later one with the same pid: its start time
+     * and its command line say so. */
+    if (pid <= 0 || process_start_time(pid) != start_time || start_time == 0 ||
+        !g_file_get_contents(cmdline_path, &cmdline, &len, NULL) ||
+        !memmem(cmdline, len, "--api-socket", strlen("--api-socket"))) {
+        virt_error_set(error, VIR_ERR_NO_DOMAIN,
+                       _("skiff process %d of domain '%s' is gone"), (int)pid, p->name);
+        return NULL;
+    }
+    b = backend_new(p);
+    b->pid = pid;
+    b->start_time = start_time;
+    b->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (b->pidfd < 0) {
+        virt_error_set(error, VIR_ERR_NO_DOMAIN, _("skiff process %d of domain '%s': %s"),
+                       (int)pid, p->name, g_strerror(errno));
+        backend_unref(b);
+        return NULL;
+    }
+    b->events_fd = open_event_pipe(pid, error);
+    if (b->events_fd < 0) {
+        backend_unref(b);
+        return NULL;
+    }
+    {
+        struct stat st;
+
+        b->log_start = stat(b->log_path, &st) == 0 ? st.st_size : 0;
+    }
+    log_line(b->log_path, "reconnected to skiff (pid %d)", (int)pid);
+    b->events_source = watch_fd(b, b->events_fd, on_events);
+    b->pid_source = watch_fd(b, b->pidfd, on_process_exit);
     return b;
 }

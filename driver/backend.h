@@ -62,6 +62,18 @@ struct backend_params {
  * message quotes its last lines when skiff died). */
 backend *backend_start(const struct backend_params *params, GError **error);
 
+/* Takes over the skiff a previous daemon started: pid must still be the
+ * process started at start_time (/proc/<pid>/stat, see backend_start_time)
+ * and a skiff; events it wrote meanwhile are delivered from the pipe it
+ * keeps. VIR_ERR_NO_DOMAIN when the process is gone. */
+backend *backend_attach(const struct backend_params *params, pid_t pid, guint64 start_time,
+                        GError **error);
+/* skiff's VM state name from vm.info ("Running", "Paused", "Shutdown", ...). */
+int backend_query_state(backend *b, char **state, GError **error);
+/* The start time of a process in clock ticks since boot (0 if unknown). */
+guint64 process_start_time(pid_t pid);
+guint64 backend_start_time(const backend *b);
+
 /* Ends skiff and frees b: vmm.shutdown when graceful (the guest is off
  * already), else SIGTERM; SIGKILL after BACKEND_STOP_GRACE_MS. Waits for
  * the exit (bounded), removes the runtime files and appends
@@ -75,9 +87,10 @@ void backend_detach(backend *b);
 /* PUT /api/v1/<endpoint> without a body (vm.pause, vm.resume, vm.reboot,
  * vm.power-button, vm.boot). */
 int backend_call(backend *b, const char *endpoint, GError **error);
-/* Asks skiff (vm.info) for the serial pty's path: NULL when the serial port
- * is not a pty or the VM is not running (not an error). */
-int backend_query_pty(backend *b, char **pty, GError **error);
+/* Asks skiff (vm.info) for the pty paths of the serial port and of the
+ * virtio console: NULL for one that is not a pty or when the VM is not
+ * running (not an error). */
+int backend_query_ptys(backend *b, char **serial_pty, char **console_pty, GError **error);
 
 pid_t backend_pid(const backend *b);
 /* utime + stime of the skiff process (all its threads), 0 when unknown. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "driver/domcaps.h"
 #include "driver/node.h"
 #include "rpc/dispatch.h"
 #include "xml/capabilities.h"
@@ -113,9 +114,9 @@ static int proc_supports_feature(struct rpc_conn *conn, void *args, void *ret, G
         r->supported = 1;
         break;
     case FEATURE_REMOTE_CLOSE_CALLBACK:
+    case FEATURE_REMOTE_EVENT_CALLBACK:
         r->supported = 1;
         break;
-    case FEATURE_REMOTE_EVENT_CALLBACK:     /* no events yet */
     default:
         r->supported = 0;
         break;
@@ -224,6 +225,20 @@ static int proc_get_capabilities(struct rpc_conn *conn, void *args, void *ret, G
     return 0;
 }
 
+static int proc_get_domain_capabilities(struct rpc_conn *conn, void *args, void *ret,
+                                        GError **error)
+{
+    RPC_ARGS(skiff_connect_get_domain_capabilities_args, a, args);
+    skiff_connect_get_domain_capabilities_ret *r = ret;
+
+    r->capabilities = domcaps_format(conn->daemon->skiff_path,
+                                     a->emulatorbin ? *a->emulatorbin : NULL,
+                                     a->arch ? *a->arch : NULL,
+                                     a->machine ? *a->machine : NULL,
+                                     a->virttype ? *a->virttype : NULL, a->flags, error);
+    return r->capabilities ? 0 : -1;
+}
+
 /* No security driver: an empty model, which virsh prints as nothing. */
 static int proc_node_get_security_model(struct rpc_conn *conn, void *args, void *ret,
                                         GError **error)
@@ -263,6 +278,7 @@ const struct rpc_handler connect_handlers[] = {
     { SKIFF_PROC_CONNECT_GET_MAX_VCPUS, proc_get_max_vcpus },
     { SKIFF_PROC_NODE_GET_INFO, proc_node_get_info },
     { SKIFF_PROC_CONNECT_GET_CAPABILITIES, proc_get_capabilities },
+    { SKIFF_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, proc_get_domain_capabilities },
     { SKIFF_PROC_CONNECT_GET_HOSTNAME, proc_get_hostname },
     { SKIFF_PROC_CONNECT_SUPPORTS_FEATURE, proc_supports_feature },
     { SKIFF_PROC_AUTH_LIST, proc_auth_list },

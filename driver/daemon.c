@@ -15,12 +15,17 @@
 #include <libvirt/libvirt.h>
 #include <locale.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver/domains.h"
+#include "driver/events.h"
 #include "rpc/dispatch.h"
 #include "rpc/server.h"
 #include "vmm/log.h"
@@ -248,6 +253,40 @@ static gboolean on_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Sockets systemd passed (virtskiffd.socket, virtskiffd-ro.socket): 1 if it
+ * did, 0 when the daemon listens itself, -1 on a socket it cannot use. */
+static int adopt_systemd_sockets(struct daemon *d, GError **error)
+{
+    char **names = NULL;
+    int n = sd_listen_fds_with_names(1, &names);
+
+    if (n <= 0) {
+        g_strfreev(names);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int fd = SD_LISTEN_FDS_START + i;
+        const char *name = names && names[i] ? names[i] : "";
+        struct sockaddr_un sa;
+        socklen_t len = sizeof(sa);
+
+        if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0 ||
+            getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        _("socket %d (%s) from systemd is not a listening unix socket"), fd,
+                        name);
+            g_strfreev(names);
+            return -1;
+        }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        rpc_server_adopt(d->server, fd, len > offsetof(struct sockaddr_un, sun_path)
+                                            ? sa.sun_path : name,
+                         g_str_has_suffix(name, "-ro.socket"));
+    }
+    g_strfreev(names);
+    return 1;
+}
+
 static int start_listening(struct daemon *d, GError **error)
 {
     g_autofree char *rw = g_build_filename(d->socket_dir, SOCKET_NAME, NULL);
@@ -273,9 +312,20 @@ static int daemon_run(struct daemon *d, GError **error)
     d->rpc.dm = domain_manager_new(&d->paths, NULL, error);
     if (!d->rpc.dm)
         return -1;
+    d->rpc.events = event_hub_new();
+    domain_manager_set_event_callback(d->rpc.dm, event_hub_domain_event, d->rpc.events);
+    domain_manager_reconnect(d->rpc.dm);
     d->server = rpc_server_new(&d->rpc, NULL);
-    if (start_listening(d, error) < 0)
+    switch (adopt_systemd_sockets(d, error)) {
+    case 0:
+        if (start_listening(d, error) < 0)
+            return -1;
+        break;
+    case 1:
+        break;
+    default:
         return -1;
+    }
     /* Once clients can connect, as libvirtd does: a slow start does not delay them. */
     domain_manager_autostart(d->rpc.dm);
     d->loop = g_main_loop_new(NULL, FALSE);
@@ -285,6 +335,8 @@ static int daemon_run(struct daemon *d, GError **error)
         g_timeout_add(1000, idle_tick, d);
     log_info(_("virtskiffd %s ready (%s mode, skiff %s)"), SKIFF_VERSION,
              d->rpc.system_mode ? "system" : "session", d->paths.skiff_path);
+    /* virtskiffd.service is Type=notify; outside systemd this does nothing. */
+    sd_notify(0, "READY=1");
     g_main_loop_run(d->loop);
     return 0;
 }
@@ -294,6 +346,7 @@ static void daemon_cleanup(struct daemon *d)
     /* Clients first: they refer to the domain manager. */
     g_clear_pointer(&d->server, rpc_server_free);
     g_clear_pointer(&d->rpc.dm, domain_manager_free);
+    g_clear_pointer(&d->rpc.events, event_hub_free);
     g_clear_pointer(&d->loop, g_main_loop_unref);
     if (d->pidfile_fd >= 0) {
         unlink(d->pidfile);

@@ -15,8 +15,10 @@
 #include <glib/gi18n.h>
 #include <libvirt/libvirt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver/backend.h"
+#include "driver/bridge-tap.h"
 #include "driver/domain-store.h"
 #include "xml/virt-error.h"
 
@@ -452,11 +454,21 @@ static int not_running(GError **error)
     return -1;
 }
 
+static void remove_state(domain_manager *dm, const char *name)
+{
+    g_autofree char *path = backend_run_path(dm->paths.run_dir, name, ".state");
+
+    unlink(path);
+}
+
 /* Ends skiff and moves the domain to SHUTOFF with reason. A transient domain
  * leaves the manager: dom may be freed on return. */
 static void domain_stop(domain *dom, bool graceful, int reason)
 {
     backend_stop(g_steal_pointer(&dom->backend), graceful, shutoff_reason_name(reason));
+    bridge_tap_release(dom->live);
+    if (dom->dm)
+        remove_state(dom->dm, dom->name);
     g_clear_pointer(&dom->live, domain_def_free);
     dom->id = -1;
     dom->state = VIR_DOMAIN_SHUTOFF;
@@ -465,6 +477,31 @@ static void domain_stop(domain *dom, bool graceful, int reason)
     emit(dom, VIR_DOMAIN_EVENT_STOPPED, stopped_detail(reason));
     if (!dom->persistent)
         domain_remove(dom);
+}
+
+/* What a later daemon needs to take the domain over (domain_manager_reconnect):
+ * <run_dir>/<name>.state next to the live XML. */
+static int write_state(domain *dom, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *path = backend_run_path(dom->dm->paths.run_dir, dom->name, ".state");
+    g_autofree char *text = NULL;
+    g_autoptr(GPtrArray) taps = g_ptr_array_new();
+    gsize len;
+
+    g_key_file_set_integer(kf, "domain", "id", dom->id);
+    g_key_file_set_integer(kf, "domain", "reason", dom->reason);
+    g_key_file_set_int64(kf, "skiff", "pid", backend_pid(dom->backend));
+    g_key_file_set_uint64(kf, "skiff", "start_time", backend_start_time(dom->backend));
+    for (guint i = 0; i < dom->live->nets->len; i++) {
+        const struct domain_net *n = dom->live->nets->pdata[i];
+
+        g_ptr_array_add(taps, n->target_dev ? n->target_dev : "");
+        g_ptr_array_add(taps, n->tap_created ? "created" : "");
+    }
+    g_key_file_set_string_list(kf, "domain", "taps", (const char *const *)taps->pdata, taps->len);
+    text = g_key_file_to_data(kf, &len, NULL);
+    return domain_store_write_atomic(path, text, len, 0600, error);
 }
 
 static int write_live_xml(domain *dom, GError **error)
@@ -479,13 +516,16 @@ static int write_live_xml(domain *dom, GError **error)
  * restart): ask again and rewrite the live XML. */
 static int refresh_live(domain *dom, GError **error)
 {
-    g_autofree char *pty = NULL;
+    g_autofree char *serial = NULL;
+    g_autofree char *console = NULL;
 
-    if ((dom->live->has_serial || dom->live->has_console) &&
-        backend_query_pty(dom->backend, &pty, error) < 0)
+    if ((dom->live->has_serial || dom->live->has_console || dom->live->has_virtio_console) &&
+        backend_query_ptys(dom->backend, &serial, &console, error) < 0)
         return -1;
     g_free(dom->live->serial.tty);
-    dom->live->serial.tty = g_steal_pointer(&pty);
+    dom->live->serial.tty = g_steal_pointer(&serial);
+    g_free(dom->live->console.tty);
+    dom->live->console.tty = g_steal_pointer(&console);
     return write_live_xml(dom, error);
 }
 
@@ -502,7 +542,9 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
 {
     g_autoptr(domain_def) live = live_def;
     domain_manager *dm = dom->dm;
-    g_autofree char *json = domain_def_to_vm_config_json(live, error);
+    /* The taps the daemon owns exist, and have their names, before skiff is told them. */
+    g_autofree char *json = bridge_tap_prepare(live, error) < 0
+        ? NULL : domain_def_to_vm_config_json(live, error);
     struct backend_params params = {
         .name = dom->name,
         .skiff_path = live->emulator ? live->emulator : dm->paths.skiff_path,
@@ -514,24 +556,24 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
         .opaque = dom,
     };
 
-    if (!json)
-        return -1;
-    dom->backend = backend_start(&params, error);
-    if (!dom->backend) {
+    if (!json || !(dom->backend = backend_start(&params, error))) {
+        bridge_tap_release(live);
         dom->reason = VIR_DOMAIN_SHUTOFF_FAILED;
         return -1;
     }
     dom->live = g_steal_pointer(&live);
     dom->id = dm->next_id++;
-    if (refresh_live(dom, error) < 0) {
+    dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
+    if (refresh_live(dom, error) < 0 || write_state(dom, error) < 0) {
         backend_stop(g_steal_pointer(&dom->backend), false, "failed");
+        bridge_tap_release(dom->live);
+        remove_state(dm, dom->name);
         g_clear_pointer(&dom->live, domain_def_free);
         dom->id = -1;
         dom->reason = VIR_DOMAIN_SHUTOFF_FAILED;
         return -1;
     }
     dom->state = VIR_DOMAIN_RUNNING;
-    dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
     dom->guest_stop = -1;
     emit(dom, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
     return 0;
@@ -646,6 +688,20 @@ static void vm_ended(domain *dom)
                                               : dom->live->on_crash;
     g_autoptr(GError) error = NULL;
 
+    if (reason != VIR_DOMAIN_SHUTOFF_FAILED && action == DOMAIN_ACTION_PRESERVE) {
+        /* Kept for inspection: skiff holds the stopped VM (and its memory)
+         * until virsh destroy. */
+        if (reason == VIR_DOMAIN_SHUTOFF_CRASHED) {
+            dom->state = VIR_DOMAIN_CRASHED;
+            dom->reason = VIR_DOMAIN_CRASHED_PANICKED;
+            emit(dom, VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED);
+        } else {
+            dom->state = VIR_DOMAIN_PAUSED;
+            dom->reason = VIR_DOMAIN_PAUSED_SHUTTING_DOWN;
+            emit(dom, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+        }
+        return;
+    }
     if (reason == VIR_DOMAIN_SHUTOFF_FAILED || action != DOMAIN_ACTION_RESTART) {
         domain_stop(dom, true, reason);
         return;
@@ -671,6 +727,8 @@ static void on_backend_event(void *opaque, enum backend_event event, const char 
     switch (event) {
     case BACKEND_EVENT_GUEST_SHUTDOWN:
         dom->guest_stop = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+        /* As libvirt's QEMU driver: the guest's shutdown, then the stop. */
+        emit(dom, VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_GUEST);
         break;
     case BACKEND_EVENT_GUEST_PANIC:
         if (detail)
@@ -687,6 +745,7 @@ static void on_backend_event(void *opaque, enum backend_event event, const char 
         break;
     case BACKEND_EVENT_VM_REBOOTED:
         refresh_live_or_warn(dom);
+        emit(dom, DOMAIN_EVENT_REBOOT, 0);
         break;
     }
 }
@@ -706,6 +765,146 @@ static const struct backend_callbacks backend_callbacks = {
     .event = on_backend_event,
     .exited = on_backend_exited,
 };
+
+/* The live definition and state a previous daemon left for name; NULL with
+ * the reason in error when they are unusable. */
+static domain_def *read_runtime(domain_manager *dm, const char *name, GKeyFile *kf,
+                                GError **error)
+{
+    g_autofree char *xml_path = backend_run_path(dm->paths.run_dir, name, ".xml");
+    g_autofree char *state_path = backend_run_path(dm->paths.run_dir, name, ".state");
+    g_autofree char *xml = NULL;
+    g_autoptr(domain_def) live = NULL;
+    g_auto(GStrv) taps = NULL;
+    gsize n_taps = 0;
+
+    if (!g_key_file_load_from_file(kf, state_path, G_KEY_FILE_NONE, error) ||
+        !g_file_get_contents(xml_path, &xml, NULL, error))
+        return NULL;
+    live = domain_def_parse_string(xml, 0, error);
+    if (!live)
+        return NULL;
+    if (strcmp(live->name, name)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("%s names domain '%s'"),
+                    xml_path, live->name);
+        return NULL;
+    }
+    /* Tap names are live state the XML parser drops: the state file keeps them. */
+    taps = g_key_file_get_string_list(kf, "domain", "taps", &n_taps, NULL);
+    for (guint i = 0; taps && i < live->nets->len && 2 * i + 1 < n_taps; i++) {
+        struct domain_net *net = live->nets->pdata[i];
+
+        if (*taps[2 * i]) {
+            g_free(net->target_dev);
+            net->target_dev = g_strdup(taps[2 * i]);
+        }
+        net->tap_created = !strcmp(taps[2 * i + 1], "created");
+    }
+    return g_steal_pointer(&live);
+}
+
+static void remove_runtime(domain_manager *dm, const char *name)
+{
+    static const char *const suffixes[] = { ".state", ".xml", ".pid", ".api.sock" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *path = backend_run_path(dm->paths.run_dir, name, suffixes[i]);
+
+        unlink(path);
+    }
+}
+
+/* Takes over one running domain, or reports it shut off (crashed) when its
+ * skiff died while no daemon was watching. */
+static void reconnect_one(domain_manager *dm, const char *name)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domain_def) live = read_runtime(dm, name, kf, &error);
+    g_autofree char *state = NULL;
+    domain *dom;
+    struct backend_params params = {
+        .name = name,
+        .run_dir = dm->paths.run_dir,
+        .log_dir = dm->paths.log_dir,
+        .ctx = dm->ctx,
+        .callbacks = &backend_callbacks,
+    };
+    int id;
+
+    if (!live) {
+        g_warning(_("domain %s: cannot read its runtime state: %s"), name, error->message);
+        return;
+    }
+    dom = g_hash_table_lookup(dm->by_uuid, live->uuid);
+    if (dom && (strcmp(dom->name, name) || dom->live)) {
+        g_warning(_("domain %s: its runtime state names uuid of domain '%s'; ignored"), name,
+                  dom->name);
+        return;
+    }
+    if (!dom) {
+        if (g_hash_table_lookup(dm->by_name, name)) {
+            g_warning(_("domain %s: runtime state with another uuid; ignored"), name);
+            return;
+        }
+        /* Transient: known only from its runtime state. */
+        dom = domain_add(dm, domain_def_copy(live), false);
+    }
+    id = g_key_file_get_integer(kf, "domain", "id", NULL);
+    params.opaque = dom;
+    params.skiff_path = dm->paths.skiff_path;
+    dom->backend = backend_attach(&params,
+                                  (pid_t)g_key_file_get_int64(kf, "skiff", "pid", NULL),
+                                  g_key_file_get_uint64(kf, "skiff", "start_time", NULL),
+                                  &error);
+    if (dom->backend && backend_query_state(dom->backend, &state, &error) < 0)
+        g_clear_pointer(&dom->backend, backend_detach);
+    if (!dom->backend || id <= 0) {
+        g_message(_("domain %s: %s; it is shut off (crashed)"), name,
+                  error ? error->message : _("no domain id in its runtime state"));
+        bridge_tap_release(live);
+        remove_runtime(dm, name);
+        dom->state = VIR_DOMAIN_SHUTOFF;
+        dom->reason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        emit(dom, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED);
+        if (!dom->persistent)
+            domain_remove(dom);
+        return;
+    }
+    dom->live = g_steal_pointer(&live);
+    dom->id = id;
+    dm->next_id = MAX(dm->next_id, id + 1);
+    dom->guest_stop = -1;
+    if (!strcmp(state, "Paused")) {
+        dom->state = VIR_DOMAIN_PAUSED;
+        dom->reason = VIR_DOMAIN_PAUSED_USER;
+    } else {
+        dom->state = VIR_DOMAIN_RUNNING;
+        dom->reason = g_key_file_get_integer(kf, "domain", "reason", NULL);
+    }
+    g_message(_("domain %s: reconnected to skiff (pid %d), state %s"), name,
+              (int)backend_pid(dom->backend), state);
+    refresh_live_or_warn(dom);
+    /* Off inside skiff already (the guest powered off while no daemon ran). */
+    if (strcmp(state, "Running") && strcmp(state, "Paused")) {
+        dom->guest_stop = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+        vm_ended(dom);
+    }
+}
+
+void domain_manager_reconnect(domain_manager *dm)
+{
+    g_autoptr(GDir) dir = g_dir_open(dm->paths.run_dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *f;
+
+    while (dir && (f = g_dir_read_name(dir))) {
+        if (g_str_has_suffix(f, ".state") && strlen(f) > strlen(".state"))
+            g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".state")));
+    }
+    for (guint i = 0; i < names->len; i++)
+        reconnect_one(dm, names->pdata[i]);
+}
 
 void domain_manager_autostart(domain_manager *dm)
 {
@@ -772,6 +971,40 @@ char *domain_get_xml(domain *dom, unsigned flags, GError **error)
     if (dom->live && !(flags & VIR_DOMAIN_XML_INACTIVE))
         return domain_def_format(dom->live, dom->id, format);
     return domain_def_format(dom->def, -1, format | DOMAIN_FORMAT_INACTIVE);
+}
+
+int domain_console_pty(domain *dom, const char *dev_name, const char **pty, GError **error)
+{
+    bool virtio;
+
+    *pty = NULL;
+    if (!dom->live)
+        return not_running(error);
+    /* libvirt's aliases: a console on the serial target is console0 and
+     * the serial; a virtio console comes after it. */
+    bool serial_console = dom->live->has_serial || dom->live->has_console;
+
+    if (!dev_name)
+        virtio = !serial_console && dom->live->has_virtio_console;
+    else if (!strcmp(dev_name, "serial0") && serial_console)
+        virtio = false;
+    else if (!strcmp(dev_name, "console0") && (serial_console || dom->live->has_virtio_console))
+        virtio = !serial_console;
+    else if (!strcmp(dev_name, "console1") && serial_console && dom->live->has_virtio_console)
+        virtio = true;
+    else {
+        virt_error_set(error, VIR_ERR_INTERNAL_ERROR, _("cannot find character device %s"),
+                       dev_name);
+        return -1;
+    }
+    *pty = virtio ? dom->live->console.tty : dom->live->serial.tty;
+    if (!*pty) {
+        virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+                       _("character device %s is not using a PTY"),
+                       dev_name ? dev_name : virtio ? "console0" : "serial0");
+        return -1;
+    }
+    return 0;
 }
 
 const char *domain_os_type(const domain *dom)

@@ -40,8 +40,10 @@ struct domain_info {
     uint64_t cpu_time_ns;      /* from the skiff process (/proc/PID/stat utime+stime) */
 };
 
-/* Called on the main loop when a domain changes state by itself or by a call
- * (for events, issue 8): event/detail are virDomainEventType and its detail. */
+/* Called on the main loop when a domain changes state by itself or by a call:
+ * event/detail are virDomainEventType and its detail, or DOMAIN_EVENT_REBOOT
+ * (libvirt's separate reboot event: the guest reset, the domain goes on). */
+#define DOMAIN_EVENT_REBOOT (-1)
 typedef void (*domain_event_fn)(void *opaque, domain *dom, int event, int detail);
 
 /* Loads every persistent definition from config_dir. */
@@ -83,6 +85,11 @@ int domain_resume(domain *dom, GError **error);
  * inactive and non-persistent). */
 domain *domain_ref(domain *dom);
 void domain_unref(domain *dom);
+/* Takes over the domains a previous daemon left running (their runtime
+ * state in run_dir): each one's skiff must still be the process that daemon
+ * started; one that died meanwhile is reported shut off (crashed) and its
+ * runtime files removed. Call before domain_manager_autostart(). */
+void domain_manager_reconnect(domain_manager *dm);
 /* Starts every inactive domain marked autostart (call once the daemon is
  * ready); a failure is logged (g_warning) and the others still start. */
 void domain_manager_autostart(domain_manager *dm);
@@ -95,6 +102,11 @@ bool domain_is_persistent(const domain *dom);
 void domain_get_info(domain *dom, struct domain_info *info);
 /* flags: VIR_DOMAIN_XML_INACTIVE (the persistent definition), VIR_DOMAIN_XML_SECURE. */
 char *domain_get_xml(domain *dom, unsigned flags, GError **error);
+/* The pty behind a running domain's console: dev_name NULL for the default
+ * (the virtio console when there is one, else the serial port), "serial0"
+ * or "console0" (libvirt's aliases). The path stays valid until the domain
+ * stops or the VM is rebuilt. */
+int domain_console_pty(domain *dom, const char *dev_name, const char **pty, GError **error);
 const char *domain_os_type(const domain *dom);         /* "hvm" */
 int domain_get_autostart(domain *dom, bool *autostart, GError **error);
 int domain_set_autostart(domain *dom, bool autostart, GError **error);

@@ -45,6 +45,7 @@ void domain_def_free(domain_def *def)
     if (def->nets)
         g_ptr_array_unref(def->nets);
     g_free(def->serial.tty);
+    g_free(def->console.tty);
     g_free(def->rng_source);
     g_free(def);
 }
@@ -106,13 +107,20 @@ domain_def *domain_def_copy(const domain_def *def)
     }
     copy->has_serial = def->has_serial;
     copy->has_console = def->has_console;
-    copy->console_virtio = def->console_virtio;
+    copy->has_virtio_console = def->has_virtio_console;
     copy->serial.type = def->serial.type;
     copy->serial.tty = g_strdup(def->serial.tty);
+    copy->console.type = def->console.type;
+    copy->console.tty = g_strdup(def->console.tty);
     copy->has_rng = def->has_rng;
     copy->rng_source = g_strdup(def->rng_source);
     copy->memballoon_virtio = def->memballoon_virtio;
     return copy;
+}
+
+bool domain_net_daemon_creates_tap(const struct domain_net *net)
+{
+    return net->type == DOMAIN_NET_BRIDGE || !net->unmanaged;
 }
 
 void domain_uuid_format(const uint8_t uuid[16], char out[37])

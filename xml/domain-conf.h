@@ -13,7 +13,9 @@
  * what skiff is anyway, or live state): <domain id=>, <controller type='usb'
  * model='none'/>, <controller type='pci' model='pcie-root'|'pci-root'/>,
  * <driver name='qemu'|'skiff'> on disks, pty <source path=> and <console
- * tty=>. A <console> on the serial target implies the <serial>, as in libvirt.
+ * tty=>, <target managed='yes'> (the default), <target dev='vnet...'> of an
+ * interface whose tap the daemon creates (its name of an earlier run). A
+ * <console> on the serial target implies the <serial>, as in libvirt.
  */
 #pragma once
 
@@ -27,33 +29,71 @@ enum domain_lifecycle_action {
     DOMAIN_ACTION_PRESERVE,
 };
 
-enum domain_disk_cache {
-    DOMAIN_DISK_CACHE_DEFAULT,
-    DOMAIN_DISK_CACHE_NONE,         /* → direct=on */
+enum domain_disk_type {
+    DOMAIN_DISK_FILE,               /* <disk type='file'><source file=...> */
+    DOMAIN_DISK_BLOCK,              /* <disk type='block'><source dev=...> */
 };
 
+/* libvirt's cache modes. skiff's virtio-blk always offers the guest a
+ * volatile write cache and answers its flushes with fdatasync(); the mode
+ * only chooses whether the host page cache is bypassed (VmConfig direct):
+ * none and directsync bypass it, the others do not. So writethrough and
+ * directsync make data durable at each guest flush, not at each write, and
+ * unsafe still honours flushes (see docs/libvirt-mapping.md). */
+enum domain_disk_cache {
+    DOMAIN_DISK_CACHE_DEFAULT,
+    DOMAIN_DISK_CACHE_NONE,
+    DOMAIN_DISK_CACHE_WRITETHROUGH,
+    DOMAIN_DISK_CACHE_WRITEBACK,
+    DOMAIN_DISK_CACHE_DIRECTSYNC,
+    DOMAIN_DISK_CACHE_UNSAFE,
+};
+
+/* "none", "writeback", ...: the XML spelling. */
+const char *domain_disk_cache_name(enum domain_disk_cache cache);
+
 struct domain_disk {
-    char *source;          /* <source file=...> */
-    char *target_dev;      /* <target dev='vda' bus='virtio'/> */
+    enum domain_disk_type type;
+    char *source;          /* <source file=...> or <source dev=...> */
+    char *target_dev;      /* <target dev='vda' bus='virtio'/>: also skiff's device id */
     bool readonly;
     char *serial;
     enum domain_disk_cache cache;
     unsigned queues;       /* <driver queues=...>, 0 = default */
+    unsigned queue_size;   /* <driver queue_size=...>, 0 = default */
 };
+
+/* skiff's limits (VM_CONFIG_MAX_DISKS, VM_CONFIG_MAX_NETS, and 16 queues per
+ * device: 8 queue pairs for a net). */
+#define DOMAIN_DISKS_MAX 16
+#define DOMAIN_NETS_MAX 8
+#define DOMAIN_DISK_QUEUES_MAX 16
+#define DOMAIN_NET_QUEUES_MAX 8
 
 enum domain_net_type {
     DOMAIN_NET_ETHERNET,
     DOMAIN_NET_BRIDGE,
 };
 
+/* libvirt's prefix for the tap names it generates; a <target dev='vnet...'>
+ * read from XML is live state of an earlier run and is dropped, as libvirt
+ * does (except on an unmanaged ethernet tap, which is the user's). */
+#define DOMAIN_NET_TAP_PREFIX "vnet"
+
 struct domain_net {
     enum domain_net_type type;
     char *bridge;          /* <source bridge=...> */
-    char *target_dev;      /* <target dev=...> (tap name), may be NULL */
+    char *target_dev;      /* <target dev=...> (tap name); NULL: named at start */
+    bool unmanaged;        /* <target managed='no'/>: an existing tap, skiff opens it */
     char mac[18];          /* "52:54:00:xx:xx:xx", generated if absent */
-    unsigned queues;
+    unsigned queues;       /* <driver queues=...>: queue pairs, 0 = default */
     unsigned mtu;
+    bool tap_created;      /* live: the daemon created target_dev for this run */
 };
+
+/* The daemon creates (and at stop deletes) the tap of a bridge interface and
+ * of a managed ethernet one; skiff opens an unmanaged one by its name. */
+bool domain_net_daemon_creates_tap(const struct domain_net *net);
 
 enum domain_chr_type {
     DOMAIN_CHR_PTY,
@@ -90,9 +130,10 @@ typedef struct domain_def {
     GPtrArray *disks;              /* struct domain_disk * */
     GPtrArray *nets;               /* struct domain_net * */
     bool has_serial;               /* <serial type='pty'> */
-    bool has_console;              /* <console type='pty'> (target serial or virtio) */
-    bool console_virtio;           /* that console's target type is 'virtio' (else: the serial) */
+    bool has_console;              /* <console type='pty'> on the serial target */
+    bool has_virtio_console;       /* <console type='pty'><target type='virtio'/> */
     struct domain_chr serial;
+    struct domain_chr console;     /* the virtio console (its tty) */
     bool has_rng;                  /* <rng model='virtio'><backend model='random'>/dev/urandom */
     char *rng_source;
     bool memballoon_virtio;        /* <memballoon model='virtio'>; 'none' = false */
@@ -126,7 +167,12 @@ char *domain_def_format(const domain_def *def, int id, unsigned flags);
 /* The backend VmConfig (Cloud Hypervisor's JSON, as skiff's vm.create takes
  * it) for this domain. default_emulator is unused here; serial_socket etc.
  * are decided by the driver. Refuses (VIR_ERR_CONFIG_UNSUPPORTED) what the
- * backend cannot run yet. */
+ * backend cannot run yet. Device ids: a disk's is its target dev ("vda"),
+ * so that vm.info and virsh domblklist name disks alike; a net's is libvirt's
+ * alias "net<index>". A net whose tap the daemon creates and has not named
+ * yet (before start) goes out without net[i].tap, which skiff refuses: the
+ * driver names and creates taps (driver/bridge-tap.h) before it translates
+ * for a start. */
 char *domain_def_to_vm_config_json(const domain_def *def, GError **error);
 
 /* Deep copy. */

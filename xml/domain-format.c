@@ -91,13 +91,18 @@ static void format_os(GString *out, const domain_def *def)
 
 static void format_disk(GString *out, const struct domain_disk *disk)
 {
-    g_string_append(out, "    <disk type='file' device='disk'>\n      <driver type='raw'");
-    if (disk->cache == DOMAIN_DISK_CACHE_NONE)
-        g_string_append(out, " cache='none'");
+    bool block = disk->type == DOMAIN_DISK_BLOCK;
+
+    g_string_append_printf(out, "    <disk type='%s' device='disk'>\n      <driver type='raw'",
+                           block ? "block" : "file");
+    if (disk->cache != DOMAIN_DISK_CACHE_DEFAULT)
+        g_string_append_printf(out, " cache='%s'", domain_disk_cache_name(disk->cache));
     if (disk->queues)
         g_string_append_printf(out, " queues='%u'", disk->queues);
+    if (disk->queue_size)
+        g_string_append_printf(out, " queue_size='%u'", disk->queue_size);
     g_string_append(out, "/>\n      <source");
-    attr(out, "file", disk->source);
+    attr(out, block ? "dev" : "file", disk->source);
     g_string_append(out, "/>\n      <target");
     attr(out, "dev", disk->target_dev);
     g_string_append(out, " bus='virtio'/>\n");
@@ -120,6 +125,8 @@ static void format_net(GString *out, const struct domain_net *net)
     if (net->target_dev) {
         g_string_append(out, "      <target");
         attr(out, "dev", net->target_dev);
+        if (net->unmanaged)
+            g_string_append(out, " managed='no'");
         g_string_append(out, "/>\n");
     }
     g_string_append(out, "      <model type='virtio'/>\n");
@@ -139,6 +146,18 @@ static void format_chr_source(GString *out, const char *tty)
     g_string_append(out, "/>\n");
 }
 
+/* <console type='pty' tty=...> with its live pty path. */
+static void format_console(GString *out, const char *tty, const char *target, unsigned port)
+{
+    g_string_append(out, "    <console type='pty'");
+    if (tty)
+        attr(out, "tty", tty);
+    g_string_append(out, ">\n");
+    format_chr_source(out, tty);
+    g_string_append_printf(out, "      <target type='%s' port='%u'/>\n    </console>\n", target,
+                           port);
+}
+
 static void format_chardevs(GString *out, const domain_def *def, bool live)
 {
     const char *tty = live ? def->serial.tty : NULL;
@@ -151,21 +170,11 @@ static void format_chardevs(GString *out, const domain_def *def, bool live)
                              "      </target>\n"
                              "    </serial>\n");
     }
-    if (!def->has_console)
-        return;
-    if (def->console_virtio) {
-        /* The driver fills serial.tty only for the serial port. */
-        g_string_append(out, "    <console type='pty'>\n"
-                             "      <target type='virtio' port='0'/>\n"
-                             "    </console>\n");
-        return;
-    }
-    g_string_append(out, "    <console type='pty'");
-    if (tty)
-        attr(out, "tty", tty);
-    g_string_append(out, ">\n");
-    format_chr_source(out, tty);
-    g_string_append(out, "      <target type='serial' port='0'/>\n    </console>\n");
+    if (def->has_console)
+        format_console(out, tty, "serial", 0);
+    /* Consoles are numbered in order, as libvirt does. */
+    if (def->has_virtio_console)
+        format_console(out, live ? def->console.tty : NULL, "virtio", def->has_console ? 1 : 0);
 }
 
 static void format_devices(GString *out, const domain_def *def, bool live)

@@ -13,10 +13,13 @@
 #include "xml/virt-error.h"
 #include "xml/xml-util.h"
 
-/* Queue counts: no point in more than one per possible vCPU. */
+/* Queue counts libvirt takes: no point in more than one per possible vCPU.
+ * skiff's own limits (DOMAIN_*_QUEUES_MAX) are lower. */
 #define QUEUES_MAX DOMAIN_VCPUS_MAX
 /* virtio-blk's serial field (VIRTIO_BLK_ID_BYTES). */
 #define DISK_SERIAL_MAX 20
+/* A split virtqueue's size: a power of two up to 32768 (VM_CONFIG_MAX_QUEUE_SIZE). */
+#define QUEUE_SIZE_MAX 32768
 
 static int err_only_one(const xmlNode *n, GError **error)
 {
@@ -24,7 +27,56 @@ static int err_only_one(const xmlNode *n, GError **error)
     return -1;
 }
 
+/* A queue count: 0 is no count at all (XML error), more than skiff's limit
+ * is a configuration skiff cannot run. */
+static int parse_queues(const char *v, const char *what, unsigned max, unsigned *out,
+                        GError **error)
+{
+    if (xml_parse_uint(v, what, 1, QUEUES_MAX, out, error) < 0)
+        return -1;
+    if (*out > max) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%s is %u, skiff supports at most %u"), what, *out, max);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- <disk> ---- */
+
+static const struct {
+    const char *name;
+    enum domain_disk_cache cache;
+} disk_caches[] = {
+    { "default", DOMAIN_DISK_CACHE_DEFAULT },
+    { "none", DOMAIN_DISK_CACHE_NONE },
+    { "writethrough", DOMAIN_DISK_CACHE_WRITETHROUGH },
+    { "writeback", DOMAIN_DISK_CACHE_WRITEBACK },
+    { "directsync", DOMAIN_DISK_CACHE_DIRECTSYNC },
+    { "unsafe", DOMAIN_DISK_CACHE_UNSAFE },
+};
+
+const char *domain_disk_cache_name(enum domain_disk_cache cache)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(disk_caches); i++) {
+        if (disk_caches[i].cache == cache)
+            return disk_caches[i].name;
+    }
+    return "default";
+}
+
+static int parse_disk_cache(struct domain_disk *disk, const xmlNode *n, const char *cache,
+                            GError **error)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(disk_caches); i++) {
+        if (!strcmp(cache, disk_caches[i].name)) {
+            disk->cache = disk_caches[i].cache;
+            return 0;
+        }
+    }
+    return xml_err_value(n, "cache", cache,
+                         "default, none, writethrough, writeback, directsync, unsafe", error);
+}
 
 static int parse_disk_driver(struct domain_disk *disk, const xmlNode *n, GError **error)
 {
@@ -32,8 +84,9 @@ static int parse_disk_driver(struct domain_disk *disk, const xmlNode *n, GError 
     g_autofree char *type = NULL;
     g_autofree char *cache = NULL;
     g_autofree char *queues = NULL;
+    g_autofree char *queue_size = NULL;
 
-    if (xml_check_attrs(n, ATTRS("name", "type", "cache", "queues"), error) < 0 ||
+    if (xml_check_attrs(n, ATTRS("name", "type", "cache", "queues", "queue_size"), error) < 0 ||
         xml_check_empty(n, error) < 0)
         return -1;
     /* Tools write name='qemu' for any kvm domain; it names no feature. */
@@ -44,16 +97,21 @@ static int parse_disk_driver(struct domain_disk *disk, const xmlNode *n, GError 
     if (type && strcmp(type, "raw"))
         return xml_err_value(n, "type", type, "raw", error);
     cache = xml_get_attr(n, "cache");
-    if (!cache || !strcmp(cache, "default"))
-        disk->cache = DOMAIN_DISK_CACHE_DEFAULT;
-    else if (!strcmp(cache, "none"))
-        disk->cache = DOMAIN_DISK_CACHE_NONE;
-    else
-        return xml_err_value(n, "cache", cache, "none, default", error);
-    queues = xml_get_attr(n, "queues");
-    if (queues && xml_parse_uint(queues, _("'queues' of <driver>"), 1, QUEUES_MAX,
-                                 &disk->queues, error) < 0)
+    if (cache && parse_disk_cache(disk, n, cache, error) < 0)
         return -1;
+    queues = xml_get_attr(n, "queues");
+    if (queues && parse_queues(queues, _("'queues' of <driver>"), DOMAIN_DISK_QUEUES_MAX,
+                               &disk->queues, error) < 0)
+        return -1;
+    queue_size = xml_get_attr(n, "queue_size");
+    if (queue_size) {
+        if (xml_parse_uint(queue_size, _("'queue_size' of <driver>"), 2, QUEUE_SIZE_MAX,
+                           &disk->queue_size, error) < 0)
+            return -1;
+        if (disk->queue_size & (disk->queue_size - 1))
+            return xml_err_invalid(_("'queue_size' of <driver>"), queue_size,
+                                   _("a power of two from 2 to 32768"), error);
+    }
     return 0;
 }
 
@@ -81,6 +139,21 @@ static int parse_disk_target(struct domain_disk *disk, const xmlNode *n, GError 
     return 0;
 }
 
+/* <source file=...> for type='file', <source dev=...> for type='block'. */
+static int parse_disk_source(struct domain_disk *disk, const xmlNode *n, GError **error)
+{
+    const char *attr = disk->type == DOMAIN_DISK_BLOCK ? "dev" : "file";
+    g_autofree char *what = g_strdup_printf(_("'%s' of <source>"), attr);
+
+    /* The path first: a block disk's <source file=> is a missing dev. */
+    disk->source = xml_get_attr(n, attr);
+    if (!disk->source)
+        return xml_err_missing_attr(n, attr, error);
+    if (xml_check_attrs(n, ATTRS(attr), error) < 0 || xml_check_empty(n, error) < 0)
+        return -1;
+    return xml_check_path(what, disk->source, error);
+}
+
 static int parse_disk_serial(struct domain_disk *disk, const xmlNode *n, GError **error)
 {
     if (xml_get_plain_text(n, &disk->serial, error) < 0)
@@ -106,7 +179,7 @@ static int parse_disk_serial(struct domain_disk *disk, const xmlNode *n, GError 
 
 static int parse_disk(domain_def *def, const xmlNode *n, GError **error)
 {
-    struct domain_disk *disk = g_new0(struct domain_disk, 1);
+    struct domain_disk *disk;
     g_autofree char *type = NULL;
     g_autofree char *device = NULL;
     bool seen_driver = false;
@@ -114,12 +187,22 @@ static int parse_disk(domain_def *def, const xmlNode *n, GError **error)
     bool seen_target = false;
     bool seen_serial = false;
 
+    if (def->disks->len >= DOMAIN_DISKS_MAX) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED, _("skiff supports at most %d disks"),
+                       DOMAIN_DISKS_MAX);
+        return -1;
+    }
     /* Owned by def from here on: an error frees it with def. */
+    disk = g_new0(struct domain_disk, 1);
     g_ptr_array_add(def->disks, disk);
     /* type and device first: they say what the rest means. */
     type = xml_get_attr(n, "type");
-    if (type && strcmp(type, "file"))
-        return xml_err_value(n, "type", type, "file", error);
+    if (!type || !strcmp(type, "file"))
+        disk->type = DOMAIN_DISK_FILE;
+    else if (!strcmp(type, "block"))
+        disk->type = DOMAIN_DISK_BLOCK;
+    else
+        return xml_err_value(n, "type", type, "file, block", error);
     device = xml_get_attr(n, "device");
     if (device && strcmp(device, "disk"))
         return xml_err_value(n, "device", device, "disk", error);
@@ -135,16 +218,7 @@ static int parse_disk(domain_def *def, const xmlNode *n, GError **error)
         if (xml_is(c, "driver")) {
             rc = xml_once(n, c, &seen_driver, error) < 0 ? -1 : parse_disk_driver(disk, c, error);
         } else if (xml_is(c, "source")) {
-            rc = xml_once(n, c, &seen_source, error);
-            if (!rc)
-                rc = xml_check_attrs(c, ATTRS("file"), error);
-            if (!rc)
-                rc = xml_check_empty(c, error);
-            if (!rc) {
-                disk->source = xml_get_attr(c, "file");
-                rc = disk->source ? xml_check_path(_("'file' of <source>"), disk->source, error)
-                                  : xml_err_missing_attr(c, "file", error);
-            }
+            rc = xml_once(n, c, &seen_source, error) < 0 ? -1 : parse_disk_source(disk, c, error);
         } else if (xml_is(c, "target")) {
             rc = xml_once(n, c, &seen_target, error) < 0 ? -1 : parse_disk_target(disk, c, error);
         } else if (xml_is(c, "readonly")) {
@@ -209,6 +283,10 @@ static int parse_mac(struct domain_net *net, const char *s, GError **error)
         if (i < 5)
             p++;
     }
+    if (!(bytes[0] | bytes[1] | bytes[2] | bytes[3] | bytes[4] | bytes[5])) {
+        virt_error_set(error, VIR_ERR_XML_ERROR, _("the MAC address must not be all zeros"));
+        return -1;
+    }
     if (bytes[0] & 1) {
         virt_error_set(error, VIR_ERR_XML_ERROR, _("expected a unicast MAC address, got '%s'"), s);
         return -1;
@@ -229,6 +307,33 @@ static char *single_attr(const xmlNode *n, const char *attr, GError **error)
     if (!v)
         xml_err_missing_attr(n, attr, error);
     return v;
+}
+
+/* <target dev='tap0' managed='no'/>: managed='no' (ethernet only) is a tap
+ * that exists already; otherwise the daemon creates the tap at start. */
+static int parse_net_target(struct domain_net *net, const xmlNode *n, GError **error)
+{
+    g_autofree char *dev = NULL;
+    g_autofree char *managed = NULL;
+
+    if (xml_check_attrs(n, ATTRS("dev", "managed"), error) < 0 || xml_check_empty(n, error) < 0)
+        return -1;
+    managed = xml_get_attr(n, "managed");
+    if (managed && strcmp(managed, "yes") && strcmp(managed, "no"))
+        return xml_err_invalid(_("'managed' of <target>"), managed, "yes, no", error);
+    net->unmanaged = !g_strcmp0(managed, "no");
+    dev = xml_get_attr(n, "dev");
+    if (!dev) {
+        if (!net->unmanaged)
+            return 0;
+        virt_error_set(error, VIR_ERR_XML_ERROR,
+                       _("<target managed='no'> needs the name of the tap in 'dev'"));
+        return -1;
+    }
+    if (!valid_ifname(dev))
+        return xml_err_invalid(_("'dev' of <target>"), dev, _("an interface name"), error);
+    net->target_dev = g_steal_pointer(&dev);
+    return 0;
 }
 
 static int parse_net_child(struct domain_net *net, const xmlNode *parent, const xmlNode *c,
@@ -256,14 +361,8 @@ static int parse_net_child(struct domain_net *net, const xmlNode *parent, const 
         net->bridge = g_steal_pointer(&v);
         return 0;
     }
-    if (xml_is(c, "target")) {
-        if (!(v = single_attr(c, "dev", error)))
-            return -1;
-        if (!valid_ifname(v))
-            return xml_err_invalid(_("'dev' of <target>"), v, _("an interface name"), error);
-        net->target_dev = g_steal_pointer(&v);
-        return 0;
-    }
+    if (xml_is(c, "target"))
+        return parse_net_target(net, c, error);
     if (xml_is(c, "model")) {
         if (!(v = single_attr(c, "type", error)))
             return -1;
@@ -275,8 +374,8 @@ static int parse_net_child(struct domain_net *net, const xmlNode *parent, const 
         if (xml_check_attrs(c, ATTRS("queues"), error) < 0 || xml_check_empty(c, error) < 0)
             return -1;
         v = xml_get_attr(c, "queues");
-        if (v && xml_parse_uint(v, _("'queues' of <driver>"), 1, QUEUES_MAX, &net->queues,
-                                error) < 0)
+        if (v && parse_queues(v, _("'queues' of <driver>"), DOMAIN_NET_QUEUES_MAX, &net->queues,
+                              error) < 0)
             return -1;
         return 0;
     }
@@ -291,10 +390,16 @@ static int parse_net_child(struct domain_net *net, const xmlNode *parent, const 
 static int parse_interface(domain_def *def, const xmlNode *n, GError **error)
 {
     static const char *const children[] = { "mac", "source", "target", "model", "driver", "mtu" };
-    struct domain_net *net = g_new0(struct domain_net, 1);
+    struct domain_net *net;
     bool seen[G_N_ELEMENTS(children)] = { false };
     g_autofree char *type = NULL;
 
+    if (def->nets->len >= DOMAIN_NETS_MAX) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("skiff supports at most %d network interfaces"), DOMAIN_NETS_MAX);
+        return -1;
+    }
+    net = g_new0(struct domain_net, 1);
     g_ptr_array_add(def->nets, net);
     type = xml_get_attr(n, "type");
     if (!type)
@@ -320,6 +425,16 @@ static int parse_interface(domain_def *def, const xmlNode *n, GError **error)
     }
     if (net->type == DOMAIN_NET_BRIDGE && !net->bridge)
         return xml_err_missing_element("interface", "source", error);
+    if (net->type != DOMAIN_NET_ETHERNET && net->unmanaged) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<target managed='no'> is supported only in <interface type='ethernet'>"));
+        return -1;
+    }
+    /* A name the daemon generated for an earlier run (live XML fed back to
+     * define): the next start generates one again, as libvirt does. */
+    if (domain_net_daemon_creates_tap(net) && net->target_dev &&
+        g_str_has_prefix(net->target_dev, DOMAIN_NET_TAP_PREFIX))
+        g_clear_pointer(&net->target_dev, g_free);
     if (!net->mac[0]) {
         /* libvirt's prefix for locally administered addresses of KVM guests. */
         uint32_t r = g_random_int();
@@ -416,20 +531,22 @@ static int parse_serial(domain_def *def, const xmlNode *n, GError **error)
     return 0;
 }
 
+/* <console type='pty'>: one on the serial target (the serial port itself)
+ * and one on the virtio target (virtio-console) at most. */
 static int parse_console(domain_def *def, const xmlNode *n, GError **error)
 {
+    g_autofree char *type = NULL;
+    g_autofree char *port = NULL;
     bool seen_source = false;
     bool seen_target = false;
+    bool virtio = false;
+    uint64_t v;
 
-    if (def->has_console)
-        return err_only_one(n, error);
     /* tty= is live state, like <source path=>. */
     if (check_pty(n, error) < 0 || xml_check_attrs(n, ATTRS("type", "tty"), error) < 0 ||
         xml_check_no_text(n, error) < 0)
         return -1;
     for (const xmlNode *c = n->children; c; c = c->next) {
-        g_autofree char *type = NULL;
-
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (xml_is(c, "source")) {
@@ -442,14 +559,30 @@ static int parse_console(domain_def *def, const xmlNode *n, GError **error)
             if (type && strcmp(type, "serial") && strcmp(type, "virtio"))
                 return xml_err_value(c, "type", type, "serial, virtio", error);
             if (xml_check_attrs(c, ATTRS("type", "port"), error) < 0 ||
-                xml_check_empty(c, error) < 0 || check_port0(c, error) < 0)
+                xml_check_empty(c, error) < 0)
                 return -1;
-            def->console_virtio = !g_strcmp0(type, "virtio");
+            virtio = !g_strcmp0(type, "virtio");
+            /* libvirt numbers consoles in document order: a virtio one after
+             * the serial's is port 1. */
+            port = xml_get_attr(c, "port");
+            if (port && (!xml_parse_u64(port, &v) || v > (virtio ? 1 : 0)))
+                return xml_err_value(c, "port", port, virtio ? "0, 1" : "0", error);
         } else {
             return xml_err_element(n, c, error);
         }
     }
-    def->has_console = true;
+    if (virtio ? def->has_virtio_console : def->has_console) {
+        virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("skiff supports only one <console> with <target type='%s'>"),
+                       virtio ? "virtio" : "serial");
+        return -1;
+    }
+    if (virtio) {
+        def->has_virtio_console = true;
+        def->console.type = DOMAIN_CHR_PTY;
+    } else {
+        def->has_console = true;
+    }
     return 0;
 }
 
@@ -590,7 +723,7 @@ int domain_parse_devices(domain_def *def, const xmlNode *devices, GError **error
     }
     /* A console on the serial target is that serial port (libvirt adds the
      * <serial> the same way). */
-    if (def->has_console && !def->console_virtio && !def->has_serial) {
+    if (def->has_console && !def->has_serial) {
         def->has_serial = true;
         def->serial.type = DOMAIN_CHR_PTY;
     }

@@ -1,215 +1,215 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * virtio-blk (virtio 1.x, section 5.2): one request queue over a raw image.
- * As virtio-rng: guest kicks signal an eventfd (an ioeventfd in the
- * hypervisor), and the device's own thread, under the device seccomp filter,
- * serves the chains. I/O is synchronous preadv/pwritev on that thread, one
- * request at a time: simple and enough for a first cut; io_uring (with this as
- * the fallback) is a later step.
+ * virtio-blk (virtio 1.x, section 5.2) over a raw image file or a block
+ * device: read, write, flush, get-id, discard and write-zeroes, one or more
+ * request queues.
+ *
+ * Each queue has its own thread (under the device seccomp filter), its own
+ * kick eventfd (an ioeventfd in the hypervisor) and, unless io_uring is
+ * unavailable or disabled, its own io_uring with many requests in flight. The
+ * thread holds the transport's lock only to pop chains, parse them and push
+ * completions, never while it waits for I/O. Lock order: the transport's lock,
+ * then the queue's io lock (ring, request slots, lists).
+ *
+ * A reset must not let a request finish into rings the driver has since
+ * reused: the reset (transport lock held) wakes each queue's thread, takes its
+ * io lock and drains its ring itself (the thread, waiting for the transport's
+ * lock, cannot); requests popped before the reset carry the old generation and
+ * are dropped instead of pushed. Teardown stops the threads, which drain their
+ * rings before they end, so no I/O lands in guest RAM after it is unmapped.
  */
 #include "devices/virtio-blk.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <linux/fs.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/virtio-worker.h"
+#include "seccomp/seccomp.h"
 #include "vmm/error.h"
 #include "vmm/log.h"
 
-#define BLK_QUEUE_SIZE 256
 #define PCI_CLASS_STORAGE_SCSI 0x010000     /* what other VMMs give virtio-blk */
+/* Request slots per queue: a queue deeper than this keeps the rest waiting in
+ * its ring until slots come back. */
+#define BLK_MAX_IN_FLIGHT 256
 
 /* Feature bits (5.2.3). */
 #define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_MQ 12
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
-/* Config space (5.2.4) up to blk_size, all that the features above need. */
-#define CFG_CAPACITY 0          /* le64 */
-#define CFG_SIZE_MAX 8          /* le32, unused: SIZE_MAX not offered */
-#define CFG_SEG_MAX 12          /* le32 */
-#define CFG_GEOMETRY 16         /* 4 bytes, unused */
-#define CFG_BLK_SIZE 20         /* le32 */
-#define CFG_SIZE 24
+/* Config space (5.2.4), little-endian. */
+#define CFG_CAPACITY 0                  /* le64 */
+#define CFG_SEG_MAX 12                  /* le32 */
+#define CFG_BLK_SIZE 20                 /* le32 */
+#define CFG_NUM_QUEUES 34               /* le16 */
+#define CFG_MAX_DISCARD_SECTORS 36      /* le32 */
+#define CFG_MAX_DISCARD_SEG 40          /* le32 */
+#define CFG_DISCARD_SECTOR_ALIGNMENT 44 /* le32 */
+#define CFG_MAX_WRITE_ZEROES_SECTORS 48 /* le32 */
+#define CFG_MAX_WRITE_ZEROES_SEG 52     /* le32 */
+#define CFG_WRITE_ZEROES_MAY_UNMAP 56   /* u8 */
+#define CFG_SIZE 60
 
-#define HDR_SIZE 16             /* le32 type, le32 reserved, le64 sector */
-/* Header and status take a descriptor each at least. */
-#define BLK_SEG_MAX (VIRTQ_MAX_SEGS - 2)
+struct blk_queue {
+    virtio_blk *b;                  /* NULL until set up */
+    unsigned index;
+    int kick_fd;
+    GThread *thread;
+    GMutex io_lock;
+    blk_uring *uring;               /* NULL: synchronous I/O on the thread */
+    struct blk_req *slots;
+    struct blk_req_list free;
+    struct blk_req_list done;       /* completed, to be pushed */
+    struct blk_req_list to_exec;    /* for blk_io_sync_exec, outside the transport's lock */
+    struct virtq_chain chain;       /* 16 KiB: not on a stack */
+};
 
 struct virtio_blk {
     struct virtio_dev dev;          /* first: the callbacks cast back */
-    struct virtio_worker worker;
     uint8_t config[CFG_SIZE];
-    struct virtq_chain chain;       /* 16 KiB: kept here, not on a stack */
     struct virtio_blk_disk disk;
+    unsigned generation;            /* bumped by reset, under the transport's lock */
+    int stopping;                   /* atomic */
+    unsigned n_queues;
+    struct blk_queue *queues;
 };
 
-/* Fills iov with bytes [start, start + len) of the chain's out-segments
- * (writable false) or in-segments; returns the count, or -1 when they end first. */
-static int iov_from_chain(const struct virtq_chain *c, bool writable, uint64_t start,
-                          uint64_t len, struct iovec *iov)
+/* ---- the queues ---- */
+
+static void queue_kick(struct blk_queue *q)
 {
-    unsigned first = writable ? c->n_out : 0;
-    unsigned end = writable ? c->n_out + c->n_in : c->n_out;
-    int n = 0;
+    uint64_t one = 1;
 
-    for (unsigned i = first; i < end && len; i++) {
-        uint64_t seg = c->seg[i].len;
-
-        if (start >= seg) {
-            start -= seg;
-            continue;
-        }
-        iov[n].iov_base = c->seg[i].host + start;
-        iov[n].iov_len = MIN(seg - start, len);
-        len -= iov[n].iov_len;
-        start = 0;
-        n++;
-    }
-    return len ? -1 : n;
+    /* Only fails when the counter would overflow: the thread is awake anyway. */
+    if (q->kick_fd >= 0 && write(q->kick_fd, &one, sizeof(one)) < 0)
+        return;
 }
 
-/* The whole transfer or false; a short read past the end of a file that shrank
- * under us is an error too, not zeroes. */
-static bool rw_full(int fd, bool write, struct iovec *iov, int n, uint64_t off)
+/* With the transport's lock and the io lock held: push what completed, then
+ * pop, parse and start what the guest queued, as long as slots last. */
+static void queue_serve(struct blk_queue *q)
 {
-    while (n > 0) {
-        ssize_t done = write ? pwritev(fd, iov, n, (off_t)off) : preadv(fd, iov, n, (off_t)off);
-
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0)
-            return false;
-        off += (uint64_t)done;
-        while (n > 0 && (size_t)done >= iov->iov_len) {
-            done -= (ssize_t)iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (uint8_t *)iov->iov_base + done;
-            iov->iov_len -= (size_t)done;
-        }
-    }
-    return true;
-}
-
-/* Checks the range and moves the data; returns a VIRTIO_BLK_S_* status. */
-static uint8_t blk_rw(struct virtio_blk_disk *disk, const struct virtq_chain *c, bool write,
-                      uint64_t sector, uint64_t len)
-{
-    int n;
-
-    /* The used length is 32 bits; 1024 segments could describe more. */
-    if (len % VIRTIO_BLK_SECTOR || len >= UINT32_MAX)
-        return VIRTIO_BLK_S_IOERR;
-    if (write && disk->readonly)
-        return VIRTIO_BLK_S_IOERR;
-    /* sector + len / 512 <= capacity, written so that nothing can overflow. */
-    if (sector > disk->capacity || len / VIRTIO_BLK_SECTOR > disk->capacity - sector)
-        return VIRTIO_BLK_S_IOERR;
-    if (!len)
-        return VIRTIO_BLK_S_OK;
-    n = write ? iov_from_chain(c, false, HDR_SIZE, len, disk->iov)
-              : iov_from_chain(c, true, 0, len, disk->iov);
-    if (n < 0)
-        return VIRTIO_BLK_S_IOERR;      /* cannot happen: len came from the chain */
-    return rw_full(disk->fd, write, disk->iov, n, sector * VIRTIO_BLK_SECTOR)
-           ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
-}
-
-int virtio_blk_handle(struct virtio_blk_disk *disk, const struct virtq_chain *c,
-                      uint32_t *written, const char **reason)
-{
-    uint8_t hdr[HDR_SIZE];
-    uint64_t data_in, sector;
-    uint32_t type;
-    uint8_t status;
-
-    *written = 0;
-    /* The guest can rewrite the header under us: one copy, then only the copy. */
-    if (virtq_chain_read(c, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
-        *reason = _("request without a 16-byte header");
-        return -1;
-    }
-    if (c->n_in == 0 || c->in_bytes == 0) {
-        *reason = _("request without a writable status byte");
-        return -1;
-    }
-    memcpy(&type, hdr, sizeof(type));
-    type = GUINT32_FROM_LE(type);
-    memcpy(&sector, hdr + 8, sizeof(sector));
-    sector = GUINT64_FROM_LE(sector);
-    data_in = c->in_bytes - 1;
-
-    switch (type) {
-    case VIRTIO_BLK_T_IN:
-        status = blk_rw(disk, c, false, sector, data_in);
-        if (status == VIRTIO_BLK_S_OK)
-            *written = (uint32_t)data_in;   /* blk_rw refuses more than fits */
-        break;
-    case VIRTIO_BLK_T_OUT:
-        status = blk_rw(disk, c, true, sector, c->out_bytes - HDR_SIZE);
-        break;
-    case VIRTIO_BLK_T_FLUSH:
-        status = disk->readonly || fdatasync(disk->fd) == 0 ? VIRTIO_BLK_S_OK
-                                                            : VIRTIO_BLK_S_IOERR;
-        break;
-    case VIRTIO_BLK_T_GET_ID: {
-        size_t n = MIN(data_in, (uint64_t)VIRTIO_BLK_ID_BYTES);
-
-        *written = (uint32_t)virtq_chain_write(c, 0, disk->serial, n);
-        status = VIRTIO_BLK_S_OK;
-        break;
-    }
-    default:
-        status = VIRTIO_BLK_S_UNSUPP;
-        break;
-    }
-    /* The status byte is the last byte of the in-segments; a read's data
-     * (written in full when the status is OK) comes before it. */
-    virtq_chain_write(c, c->in_bytes - 1, &status, 1);
-    *written += 1;
-    return 0;
-}
-
-/* With the transport's lock held. */
-static void blk_process(struct virtio_dev *dev)
-{
-    virtio_blk *b = (virtio_blk *)dev;
+    virtio_blk *b = q->b;
     struct virtio_dev *d = &b->dev;
     const guest_mem *gm = vm_guest_mem(d->vm);
-    struct virtq_chain *c = &b->chain;
-    int got;
+    struct virtq *vq = &d->vq[q->index];
+    bool ready = d->vq_ready[q->index];
+    bool pushed = false;
+    struct blk_req *r;
+    int got = 0;
 
-    if (!d->vq_ready[0])
+    while ((r = blk_req_list_pop(&q->done))) {
+        /* Not ready: broken since, the device needs a reset anyway. */
+        if (ready && r->gen == b->generation) {
+            virtq_push(vq, gm, r->head, virtio_blk_finish(r));
+            pushed = true;
+        }
+        blk_req_list_add(&q->free, r);
+    }
+    if (!ready)
         return;     /* reset, broken, or not enabled since the kick */
-    while ((got = virtq_pop(&d->vq[0], gm, c)) == 1) {
+    while (q->free.head && (got = virtq_pop(vq, gm, &q->chain)) == 1) {
         const char *reason = NULL;
-        uint32_t written;
 
-        if (virtio_blk_handle(&b->disk, c, &written, &reason) < 0) {
+        r = blk_req_list_pop(&q->free);
+        if (virtio_blk_parse(&b->disk, &q->chain, r, &reason) < 0) {
+            blk_req_list_add(&q->free, r);
             virtio_dev_mark_broken(d, reason);
             return;
         }
-        virtq_push(&d->vq[0], gm, c->head, written);
+        r->head = q->chain.head;
+        r->gen = b->generation;
+        if (r->op == BLK_OP_NONE) {
+            virtq_push(vq, gm, r->head, virtio_blk_finish(r));
+            pushed = true;
+            blk_req_list_add(&q->free, r);
+        } else if (q->uring && r->op <= BLK_OP_FLUSH) {
+            if (!blk_uring_queue(q->uring, r))
+                blk_req_list_add(&q->done, r);
+        } else {
+            blk_req_list_add(&q->to_exec, r);
+        }
     }
     if (got < 0) {
-        virtio_dev_mark_broken(d, d->vq[0].broken_reason ? d->vq[0].broken_reason
-                                                         : _("malformed queue"));
+        virtio_dev_mark_broken(d, vq->broken_reason ? vq->broken_reason : _("malformed queue"));
         return;
     }
-    virtio_dev_notify(d, 0);
+    if (pushed)
+        virtio_dev_notify(d, q->index);
 }
 
-static void blk_queue_notify(struct virtio_dev *d, unsigned q)
+/* With the io lock held: sleep until there is something to do (never when
+ * completions wait to be pushed), collecting io_uring completions. */
+static void queue_wait(struct blk_queue *q)
 {
-    virtio_worker_wake(&((virtio_blk *)d)->worker);
+    uint64_t n;
+
+    if (q->uring) {
+        blk_uring_run(q->uring, !q->done.head, &q->done);
+        return;
+    }
+    if (q->done.head)
+        return;
+    g_mutex_unlock(&q->io_lock);
+    if (read(q->kick_fd, &n, sizeof(n)) < 0 && errno != EINTR)
+        log_warning(_("virtio-blk %s: eventfd: %s"), q->b->dev.id, g_strerror(errno));
+    g_mutex_lock(&q->io_lock);
+}
+
+static gpointer queue_thread(gpointer data)
+{
+    struct blk_queue *q = data;
+    virtio_blk *b = q->b;
+    g_autoptr(GError) error = NULL;
+    struct blk_req *r;
+
+    if (seccomp_apply(SECCOMP_THREAD_DEVICE, seccomp_main_mode(), &error) < 0) {
+        log_error("%s", error->message);
+        vm_request_stop(b->dev.vm, VM_STOP_ERROR);
+        return NULL;
+    }
+    g_mutex_lock(&q->io_lock);
+    for (;;) {
+        queue_wait(q);
+        if (g_atomic_int_get(&b->stopping))
+            break;
+        g_mutex_unlock(&q->io_lock);
+        virtio_dev_lock(&b->dev);
+        g_mutex_lock(&q->io_lock);
+        queue_serve(q);
+        virtio_dev_unlock(&b->dev);
+        /* Discard, write-zeroes, or everything without io_uring. */
+        while ((r = blk_req_list_pop(&q->to_exec))) {
+            blk_io_sync_exec(&b->disk, r);
+            blk_req_list_add(&q->done, r);
+        }
+    }
+    /* Nothing may land in guest RAM once the device is gone. */
+    if (q->uring)
+        blk_uring_drain(q->uring, &q->done);
+    g_mutex_unlock(&q->io_lock);
+    return NULL;
+}
+
+/* ---- device callbacks, with the transport's lock held ---- */
+
+static void blk_queue_notify(struct virtio_dev *d, unsigned qi)
+{
+    virtio_blk *b = (virtio_blk *)d;
+
+    if (qi < b->n_queues)
+        queue_kick(&b->queues[qi]);
 }
 
 static void blk_config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint32_t len)
@@ -220,36 +220,78 @@ static void blk_config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, u
     memcpy(data, b->config + off, len);
 }
 
+static void blk_reset(struct virtio_dev *d)
+{
+    virtio_blk *b = (virtio_blk *)d;
+
+    b->generation++;
+    for (unsigned i = 0; i < b->n_queues; i++) {
+        struct blk_queue *q = &b->queues[i];
+
+        if (!q->b)
+            continue;
+        /* A thread asleep in its ring holds the io lock: wake it. Once we have
+         * the lock, its thread waits for the transport's lock, which we hold. */
+        queue_kick(q);
+        g_mutex_lock(&q->io_lock);
+        if (q->uring)
+            blk_uring_drain(q->uring, &q->done);
+        g_mutex_unlock(&q->io_lock);
+    }
+}
+
 static const struct virtio_dev_ops virtio_blk_ops = {
     .name = "virtio-blk",
     .device_id = VIRTIO_ID_BLOCK,
     .pci_class = PCI_CLASS_STORAGE_SCSI,
     .num_queues = 1,
-    .max_queue_size = BLK_QUEUE_SIZE,
-    .features = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
-                1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH,
+    .max_queue_size = VM_CONFIG_DEFAULT_DISK_QUEUE_SIZE,
+    .features = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_F_RING_INDIRECT_DESC |
+                1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
+                1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_MQ,
     .config_size = CFG_SIZE,
     .config_read = blk_config_read,
     .queue_notify = blk_queue_notify,
+    .reset = blk_reset,
 };
+
+/* ---- set-up ---- */
+
+static void put_le(uint8_t *p, uint64_t v, unsigned len)
+{
+    for (unsigned i = 0; i < len; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
 
 static void config_init(virtio_blk *b)
 {
-    uint64_t cap = GUINT64_TO_LE(b->disk.capacity);
-    uint32_t seg_max = GUINT32_TO_LE(BLK_SEG_MAX);
-    uint32_t blk_size = GUINT32_TO_LE(VIRTIO_BLK_SECTOR);
+    uint8_t *c = b->config;
 
-    memcpy(b->config + CFG_CAPACITY, &cap, sizeof(cap));
-    memcpy(b->config + CFG_SEG_MAX, &seg_max, sizeof(seg_max));
-    memcpy(b->config + CFG_BLK_SIZE, &blk_size, sizeof(blk_size));
+    put_le(c + CFG_CAPACITY, b->disk.capacity, 8);
+    put_le(c + CFG_SEG_MAX, BLK_SEG_MAX, 4);
+    put_le(c + CFG_BLK_SIZE, VIRTIO_BLK_SECTOR, 4);
+    put_le(c + CFG_NUM_QUEUES, b->n_queues, 2);
+    if (b->disk.readonly)
+        return;     /* no discard or write-zeroes offered */
+    put_le(c + CFG_MAX_DISCARD_SECTORS, BLK_MAX_DISCARD_SECTORS, 4);
+    put_le(c + CFG_MAX_DISCARD_SEG, BLK_DWZ_SEG_MAX, 4);
+    put_le(c + CFG_DISCARD_SECTOR_ALIGNMENT, b->disk.discard_align, 4);
+    put_le(c + CFG_MAX_WRITE_ZEROES_SECTORS, BLK_MAX_WRITE_ZEROES_SECTORS, 4);
+    put_le(c + CFG_MAX_WRITE_ZEROES_SEG, BLK_DWZ_SEG_MAX, 4);
+    c[CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
 }
 
 static int disk_open(struct virtio_blk_disk *disk, const struct disk_config *p,
                      GError **error)
 {
-    int flags = (p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (p->direct ? O_DIRECT : 0);
+    /* O_NONBLOCK: a FIFO must not hang the open; cleared below, since io_uring
+     * would pass EAGAIN through for a non-blocking file. */
+    int flags = (p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK |
+                (p->direct ? O_DIRECT : 0);
     const char *serial = p->serial ? p->serial : p->id;
     struct stat st;
+    uint64_t bytes;
+    int fl;
 
     disk->fd = open(p->path, flags);
     if (disk->fd < 0) {
@@ -262,17 +304,63 @@ static int disk_open(struct virtio_blk_disk *disk, const struct disk_config *p,
                     g_strerror(errno));
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
-        /* Block devices need BLKGETSIZE64; raw image files only for now. */
+    if (S_ISBLK(st.st_mode)) {
+        if (ioctl(disk->fd, BLKGETSIZE64, &bytes) < 0) {
+            g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED,
+                        _("--disk: %s: cannot read the block device's size: %s"), p->path,
+                        g_strerror(errno));
+            return -1;
+        }
+        disk->blockdev = true;
+    } else if (S_ISREG(st.st_mode)) {
+        bytes = (uint64_t)st.st_size;
+    } else {
         g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED,
-                    _("--disk: %s is not a regular file"), p->path);
+                    _("--disk: %s is neither a regular file nor a block device"), p->path);
+        return -1;
+    }
+    fl = fcntl(disk->fd, F_GETFL);
+    if (fl < 0 || fcntl(disk->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED, _("--disk: %s: %s"), p->path,
+                    g_strerror(errno));
         return -1;
     }
     /* A tail shorter than a sector is left out, as other VMMs do. */
-    disk->capacity = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR;
+    disk->capacity = bytes / VIRTIO_BLK_SECTOR;
     disk->readonly = p->readonly;
+    disk->discard_align = MAX((uint32_t)st.st_blksize / VIRTIO_BLK_SECTOR, 1u);
     memset(disk->serial, 0, sizeof(disk->serial));
     memcpy(disk->serial, serial, MIN(strlen(serial), sizeof(disk->serial)));
+    return 0;
+}
+
+static int queue_init(virtio_blk *b, unsigned i, bool try_uring, GError **error)
+{
+    static int told;
+    struct blk_queue *q = &b->queues[i];
+    unsigned n_slots = MIN(b->dev.max_queue_size, BLK_MAX_IN_FLIGHT);
+    int err = 0;
+
+    g_mutex_init(&q->io_lock);
+    q->index = i;
+    q->kick_fd = eventfd(0, EFD_CLOEXEC);
+    if (q->kick_fd < 0) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_FAILED, "eventfd: %s", g_strerror(errno));
+        return -1;
+    }
+    q->slots = g_new0(struct blk_req, n_slots);
+    blk_req_list_init(&q->free);
+    blk_req_list_init(&q->done);
+    blk_req_list_init(&q->to_exec);
+    for (unsigned s = 0; s < n_slots; s++)
+        blk_req_list_add(&q->free, &q->slots[s]);
+    if (try_uring) {
+        q->uring = blk_uring_new(n_slots, b->disk.fd, q->kick_fd, &err);
+        if (!q->uring && !g_atomic_int_exchange(&told, 1))
+            log_info(_("virtio-blk: io_uring is unavailable (%s): synchronous I/O"),
+                     g_strerror(err));
+    }
+    q->b = b;
     return 0;
 }
 
@@ -280,27 +368,82 @@ virtio_blk *virtio_blk_create(vm *vm, pci_host *host, unsigned slot, uint64_t ba
                               const struct disk_config *p, GError **error)
 {
     g_autoptr(virtio_blk) b = g_new0(virtio_blk, 1);
+    unsigned nq = p->num_queues ? p->num_queues : VM_CONFIG_DEFAULT_DISK_QUEUES;
+    unsigned qs = p->queue_size ? p->queue_size : VM_CONFIG_DEFAULT_DISK_QUEUE_SIZE;
 
+    b->disk.fd = -1;
+    if (nq > VIRTIO_DEV_MAX_QUEUES || qs < 2 || qs > VIRTQ_MAX_SIZE || (qs & (qs - 1))) {
+        g_set_error(error, SKIFF_ERROR, SKIFF_ERROR_INVALID,
+                    _("--disk: %u queues of %u entries are not possible"), nq, qs);
+        return NULL;
+    }
     b->dev.ops = &virtio_blk_ops;
     b->dev.vm = vm;
     b->dev.id = g_strdup(p->id);
-    b->dev.host_features = virtio_blk_ops.features | (p->readonly ? 1ULL << VIRTIO_BLK_F_RO : 0);
-    b->disk.fd = -1;
+    b->dev.num_queues = nq;
+    b->dev.max_queue_size = qs;
     if (disk_open(&b->disk, p, error) < 0)
         return NULL;
+    b->dev.host_features = virtio_blk_ops.features |
+        (p->readonly ? 1ULL << VIRTIO_BLK_F_RO
+                     : 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+    b->queues = g_new0(struct blk_queue, nq);
+    b->n_queues = nq;
+    for (unsigned i = 0; i < nq; i++)
+        b->queues[i].kick_fd = -1;
+    for (unsigned i = 0; i < nq; i++) {
+        if (queue_init(b, i, !p->disable_io_uring, error) < 0)
+            return NULL;
+    }
     config_init(b);
-    if (!virtio_pci_create(vm, host, slot, bar_gpa, &b->dev, error) ||
-        virtio_worker_start(&b->worker, &b->dev, blk_process, error) < 0)
+    if (!virtio_pci_create(vm, host, slot, bar_gpa, &b->dev, error))
         return NULL;
+    for (unsigned i = 0; i < nq; i++) {
+        struct blk_queue *q = &b->queues[i];
+        g_autofree char *name = g_strdup_printf("virtio-blk %s q%u", p->id, i);
+
+        if (virtio_dev_bind_notify_fd(&b->dev, i, q->kick_fd, error) < 0)
+            return NULL;
+        q->thread = g_thread_try_new(name, queue_thread, q, error);
+        if (!q->thread)
+            return NULL;
+    }
+    log_info(_("virtio-blk %s: %s, %" G_GUINT64_FORMAT " sectors, %u queue(s) of %u, %s"),
+             p->id, p->path, b->disk.capacity, nq, qs,
+             b->queues[0].uring ? "io_uring" : _("synchronous I/O"));
     return g_steal_pointer(&b);
+}
+
+bool virtio_blk_uses_io_uring(const virtio_blk *b)
+{
+    return b->n_queues && b->queues[0].uring;
 }
 
 void virtio_blk_free(virtio_blk *b)
 {
     if (!b)
         return;
-    virtio_worker_stop(&b->worker);
+    g_atomic_int_set(&b->stopping, 1);
+    for (unsigned i = 0; i < b->n_queues; i++) {
+        struct blk_queue *q = &b->queues[i];
+
+        if (q->thread) {
+            queue_kick(q);
+            g_thread_join(q->thread);
+        }
+    }
     virtio_pci_free(b->dev.transport);
+    for (unsigned i = 0; i < b->n_queues; i++) {
+        struct blk_queue *q = &b->queues[i];
+
+        blk_uring_free(q->uring);
+        if (q->kick_fd >= 0)
+            close(q->kick_fd);
+        if (q->b)
+            g_mutex_clear(&q->io_lock);
+        g_free(q->slots);
+    }
+    g_free(b->queues);
     if (b->disk.fd >= 0)
         close(b->disk.fd);
     g_free(b->dev.id);

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <linux/fs.h>
 #include <linux/futex.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -110,6 +112,15 @@ static const struct rule msi_rules[] = {
     IOCTL(KVM_SIGNAL_MSI, "virtio MSI-X messages (no GSI routing: one ioctl per message)"),
 };
 
+/* virtio-blk's io_uring, from two kinds of thread: a queue's own thread
+ * submits requests and waits for completions and kicks; a vCPU resetting the
+ * device waits for what is in flight. The operations themselves bypass
+ * seccomp: they only reach the image's descriptor and guest memory. */
+static const struct rule uring_rules[] = {
+    ALLOW(io_uring_enter, "virtio-blk: submit requests, wait for completions and kicks; "
+                          "drain the queues on a device reset"),
+};
+
 /* Device worker threads (virtio backends): move data between guest memory and
  * host files, wait on eventfds; MSI-X through the msi group below. */
 static const struct rule device_rules[] = {
@@ -124,11 +135,15 @@ static const struct rule device_rules[] = {
     ALLOW(fsync, "guest flush requests"),
     ALLOW(fdatasync, "guest flush requests"),
     ALLOW(fallocate, "guest discard and write-zeroes requests"),
+    IOCTL(BLKDISCARD, "guest discard requests on a block device"),
+    IOCTL(BLKZEROOUT, "guest write-zeroes requests on a block device"),
     ALLOW(poll, "wait for queue kicks and host I/O"),
     ALLOW(ppoll, "wait for queue kicks and host I/O"),
     ALLOW(epoll_wait, "wait for queue kicks and host I/O"),
     ALLOW(epoll_pwait, "wait for queue kicks and host I/O"),
     ALLOW(epoll_ctl, "add and remove watched descriptors"),
+    IOCTL(TUNSETOFFLOAD, "virtio-net: the tap's offloads follow what the driver accepted"),
+    IOCTL(TUNSETQUEUE, "virtio-net: tap queues of unused queue pairs are detached"),
 };
 
 /* Filtered threads other than main may not open files. Libc and GLib open
@@ -177,6 +192,9 @@ static const struct rule main_rules[] = {
     IOCTL(KVM_GET_VCPU_MMAP_SIZE, "size of a vCPU's run area"),
     IOCTL(KVM_GET_SUPPORTED_CPUID, "the CPUID a vCPU may expose"),
     IOCTL(KVM_CREATE_VM, "build a VM"),
+    /* block devices */
+    IOCTL(BLKGETSIZE64, "the capacity of a --disk that is a block device"),
+    ALLOW(io_uring_setup, "virtio-blk sets up one io_uring per queue as the VM is built"),
     /* KVM: a VM */
     IOCTL(KVM_SET_TSS_ADDR, "Intel VMX's TSS pages"),
     IOCTL(KVM_SET_IDENTITY_MAP_ADDR, "Intel VMX's identity map page"),
@@ -194,8 +212,23 @@ static const struct rule main_rules[] = {
     IOCTL(KVM_GET_LAPIC, "LINT0/LINT1 delivery modes"),
     IOCTL(KVM_SET_LAPIC, "LINT0/LINT1 delivery modes"),
     IOCTL(KVM_SET_MP_STATE, "application processors wait for INIT/SIPI"),
-    /* sockets: AF_UNIX only */
+    /* taps (virtio-net): /dev/net/tun, and the host side's settings */
+    IOCTL(TUNSETIFF, "open or create a --net tap"),
+    IOCTL(TUNGETIFF, "check an inherited --net fd=N is a tap"),
+    IOCTL(TUNSETVNETHDRSZ, "the tap's frames carry the 12-byte virtio-net header"),
+    IOCTL(SIOCGIFINDEX, "does an interface of the --net tap's name exist?"),
+    IOCTL(SIOCGIFFLAGS, "--net tap: is the link up?"),
+    IOCTL(SIOCSIFFLAGS, "--net tap: bring the link up"),
+    IOCTL(SIOCSIFADDR, "--net ip=: the host side's IPv4 address"),
+    IOCTL(SIOCSIFNETMASK, "--net mask=: the host side's netmask"),
+    IOCTL(SIOCGIFMTU, "--net mtu=: the tap's MTU"),
+    IOCTL(SIOCSIFMTU, "--net mtu=: the tap's MTU"),
+    /* sockets: AF_UNIX, and AF_INET datagram sockets only to configure taps */
     ALLOW_IF(socket, "AF_UNIX", "API and serial sockets", ARG_EQ(0, AF_UNIX)),
+    ALLOW_IF(socket, "AF_INET, SOCK_DGRAM",
+             "the --net tap's address, netmask, MTU and link state (never bound or connected)",
+             ARG_EQ(0, AF_INET), { .arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xf,
+                                   .datum_b = SOCK_DGRAM }),
     ALLOW(bind, "API and serial sockets"),
     ALLOW(listen, "API and serial sockets"),
     ALLOW(accept4, "API and serial clients"),
@@ -279,14 +312,16 @@ struct group {
 
 static const struct group main_groups[] = {
     GROUP(common_rules), GROUP(vcpu_rules), GROUP(device_rules), GROUP(msi_rules),
-    GROUP(main_rules), SANITIZER_MAIN_GROUPS
+    GROUP(uring_rules), GROUP(main_rules), SANITIZER_MAIN_GROUPS
 };
 static const struct group vcpu_groups[] = {
-    GROUP(common_rules), GROUP(vcpu_rules), GROUP(msi_rules), GROUP(no_open_rules),
+    GROUP(common_rules), GROUP(vcpu_rules), GROUP(msi_rules), GROUP(uring_rules),
+    GROUP(no_open_rules),
     SANITIZER_GROUPS
 };
 static const struct group device_groups[] = {
-    GROUP(common_rules), GROUP(device_rules), GROUP(msi_rules), GROUP(no_open_rules),
+    GROUP(common_rules), GROUP(device_rules), GROUP(msi_rules), GROUP(uring_rules),
+    GROUP(no_open_rules),
     SANITIZER_GROUPS
 };
 

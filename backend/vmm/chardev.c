@@ -37,6 +37,10 @@ struct chardev {
     GSource *in_source;
     GSource *listen_source;
     GSource *pipe_source;
+    /* chardev_input_ready from a device or vCPU thread: an idle callback on
+     * ctx, owned here so that chardev_free can cancel one not run yet. */
+    GMutex resume_lock;
+    GSource *resume_source;
     uint8_t pending[CHARDEV_BUF];
     size_t pending_len;
     size_t pending_off;
@@ -175,6 +179,7 @@ chardev *chardev_open(const struct char_config *cfg, const char *what, GError **
     g_autoptr(chardev) c = g_new0(chardev, 1);
     int rc = 0;
 
+    g_mutex_init(&c->resume_lock);
     c->backend = cfg->backend;
     c->what = g_strdup(what);
     c->in_fd = c->out_fd = c->listen_fd = c->client_fd = c->pipe_rd = -1;
@@ -211,13 +216,28 @@ static void drop_source(GSource **s)
     }
 }
 
+void chardev_detach(chardev *c)
+{
+    if (!c)
+        return;
+    g_mutex_lock(&c->resume_lock);
+    drop_source(&c->resume_source);
+    drop_source(&c->in_source);
+    drop_source(&c->listen_source);
+    drop_source(&c->pipe_source);
+    c->deliver = NULL;
+    c->opaque = NULL;
+    if (c->ctx)
+        g_clear_pointer(&c->ctx, g_main_context_unref);
+    g_mutex_unlock(&c->resume_lock);
+}
+
 void chardev_free(chardev *c)
 {
     if (!c)
         return;
-    drop_source(&c->in_source);
-    drop_source(&c->listen_source);
-    drop_source(&c->pipe_source);
+    chardev_detach(c);
+    g_mutex_clear(&c->resume_lock);
     if (c->tty_saved)
         tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_tty);
     if (c->client_fd >= 0)
@@ -228,8 +248,6 @@ void chardev_free(chardev *c)
     }
     if (c->socket_path)
         unlink(c->socket_path);
-    if (c->ctx)
-        g_main_context_unref(c->ctx);
     g_free(c->socket_path);
     g_free(c->pty_path);
     g_free(c->what);
@@ -356,6 +374,9 @@ static gboolean resume_input(gpointer data)
 {
     chardev *c = data;
 
+    g_mutex_lock(&c->resume_lock);
+    g_clear_pointer(&c->resume_source, g_source_unref);
+    g_mutex_unlock(&c->resume_lock);
     if (flush_pending(c))
         watch_input(c);
     return G_SOURCE_REMOVE;
@@ -363,6 +384,11 @@ static gboolean resume_input(gpointer data)
 
 void chardev_input_ready(chardev *c)
 {
-    if (c->ctx)
-        g_main_context_invoke(c->ctx, resume_input, c);
+    g_mutex_lock(&c->resume_lock);
+    if (c->ctx && !c->resume_source) {
+        c->resume_source = g_idle_source_new();
+        g_source_set_callback(c->resume_source, resume_input, c, NULL);
+        g_source_attach(c->resume_source, c->ctx);
+    }
+    g_mutex_unlock(&c->resume_lock);
 }

@@ -22,5 +22,9 @@ int chardev_out_fd(chardev *c);
 const char *chardev_pty_path(chardev *c);
 /* Starts feeding host input to deliver from the given main context. */
 void chardev_attach(chardev *c, GMainContext *ctx, chardev_deliver_fn deliver, void *opaque);
+/* Stops feeding the device (it is going away); the host side stays open,
+ * input not delivered yet stays pending, and a later chardev_attach()
+ * feeds the next device. Main thread. */
+void chardev_detach(chardev *c);
 /* The device has room again; safe from any thread. */
 void chardev_input_ready(chardev *c);

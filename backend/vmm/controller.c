@@ -63,6 +63,7 @@ void controller_free(controller *c)
     if (!c)
         return;
     teardown(c);
+    vm_persist_clear(&c->persist);
     vm_config_clear(&c->cfg);
     g_main_context_unref(c->ctx);
     g_free(c);
@@ -249,7 +250,7 @@ int controller_delete(controller *c, GError **error)
         return 0;
     teardown(c);
     vm_config_clear(&c->cfg);
-    memset(&c->persist, 0, sizeof(c->persist));
+    vm_persist_clear(&c->persist);
     c->state = VM_STATE_NOT_CREATED;
     event_emit("vm", "deleted", NULL);
     return 0;

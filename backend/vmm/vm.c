@@ -198,6 +198,17 @@ JsonNode *vm_counters(vm *vm)
         json_builder_add_int_value(b, (gint64)serial_tx_dropped(vm->serial));
         json_builder_end_object(b);
     }
+    if (vm->console) {
+        json_builder_set_member_name(b, "console");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "tx_dropped");
+        json_builder_add_int_value(b, (gint64)virtio_console_tx_dropped(vm->console));
+        json_builder_end_object(b);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(vm->net); i++) {
+        if (vm->net[i])
+            virtio_net_add_counters(vm->net[i], b);     /* "net0": {...} */
+    }
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -231,6 +242,11 @@ void vm_signal_msi(vm *vm, uint64_t addr, uint32_t data)
 guest_mem *vm_guest_mem(vm *vm)
 {
     return vm->mem;
+}
+
+GMainContext *vm_main_context(vm *vm)
+{
+    return vm->ctx;
 }
 
 const struct hv_ops *vm_hv_ops(vm *vm)
@@ -276,9 +292,12 @@ static int add_serial(vm *vm, GError **error)
 {
     if (vm->cfg->serial.backend == CHAR_OFF)
         return absent_port_range_register(vm, LAYOUT_COM1_PORT, 8, "COM1 (--serial off)", error);
-    vm->serial_chardev = chardev_open(&vm->cfg->serial, "serial", error);
-    if (!vm->serial_chardev)
-        return -1;
+    if (!vm->persist->serial) {
+        vm->persist->serial = chardev_open(&vm->cfg->serial, "serial", error);
+        if (!vm->persist->serial)
+            return -1;
+    }
+    vm->serial_chardev = vm->persist->serial;
     vm->serial = serial_create(vm, LAYOUT_COM1_PORT, LAYOUT_COM1_GSI,
                                chardev_out_fd(vm->serial_chardev), error);
     if (!vm->serial)
@@ -379,8 +398,14 @@ static int add_virtio_console(vm *vm, GError **error)
         return 0;
     if (next_endpoint(vm, &slot, &bar, error) < 0)
         return -1;
+    if (!vm->persist->console) {
+        /* "console" names the pty in skiff's log: "console: pty /dev/pts/N". */
+        vm->persist->console = chardev_open(&vm->cfg->console, "console", error);
+        if (!vm->persist->console)
+            return -1;
+    }
     vm->console = virtio_console_create(vm, vm->pci, slot, bar, VM_CONFIG_CONSOLE_ID,
-                                        &vm->cfg->console, error);
+                                        vm->persist->console, error);
     return vm->console ? 0 : -1;
 }
 
@@ -462,7 +487,7 @@ static void vm_free(vm *vm)
     rtc_free(vm->rtc);
     i8042_free(vm->i8042);
     serial_free(vm->serial);
-    chardev_free(vm->serial_chardev);
+    chardev_detach(vm->serial_chardev);
     if (vm->hv_vm)
         vm->ops->vm_destroy(vm->hv_vm);
     guest_mem_free(vm->mem);
@@ -494,6 +519,13 @@ static gboolean on_stop_event(gint fd, GIOCondition cond, gpointer data)
     if (vm->on_stop)
         vm->on_stop(vm->on_stop_opaque, vm_stop_requested(vm));
     return G_SOURCE_REMOVE;
+}
+
+void vm_persist_clear(struct vm_persist *p)
+{
+    chardev_free(p->serial);
+    chardev_free(p->console);
+    memset(p, 0, sizeof(*p));
 }
 
 vm *vm_new(const struct vm_config *cfg, struct vm_persist *persist, GMainContext *ctx,

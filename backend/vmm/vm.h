@@ -29,6 +29,8 @@ void vm_request_stop(vm *vm, enum vm_stop_reason reason);
 /* Level of an IOAPIC input; edge devices pulse it (true then false). */
 void vm_set_irq_line(vm *vm, uint32_t gsi, bool level);
 guest_mem *vm_guest_mem(vm *vm);
+/* The main loop's context, where devices watch host I/O (chardev input). */
+GMainContext *vm_main_context(vm *vm);
 /* Guest writes of len bytes (any value) at MMIO addr signal the eventfd fd in the
  * hypervisor, without an exit to skiff. */
 int vm_register_ioeventfd(vm *vm, int fd, uint64_t addr, uint32_t len, GError **error);

@@ -10,10 +10,19 @@
 #include "vmm/vm.h"
 
 /* State that outlives a guest reset, as on a real machine. */
+typedef struct chardev chardev;
+
+/* What outlives a reset (and a guest power-off until vm.delete): the CMOS
+ * RAM, and the host ends of the serial port and the console, so that a pty
+ * keeps its path and a connected terminal stays connected. */
 struct vm_persist {
     uint8_t cmos[128];
     bool cmos_valid;
+    chardev *serial;
+    chardev *console;
 };
+
+void vm_persist_clear(struct vm_persist *p);
 
 /* Called once on the main context when the guest (or a failure) stops the VM;
  * the owner then destroys it. Not called for vm_destroy(). */

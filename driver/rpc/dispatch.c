@@ -13,6 +13,8 @@ static const struct {
 } handler_tables[] = {
     { connect_handlers, &connect_n_handlers },
     { domain_handlers, &domain_n_handlers },
+    { event_handlers, &event_n_handlers },
+    { console_handlers, &console_n_handlers },
 };
 
 /* Indexed like the procedure table; NULL: known number, no handler in this
@@ -82,6 +84,13 @@ static GBytes *error_replyf(const struct rpc_header *hdr, const struct rpc_proc_
     err = g_error_new_valist(VIRT_ERROR, code, fmt, ap);
     va_end(ap);
     return error_reply(hdr, desc, err);
+}
+
+void rpc_conn_closed(struct rpc_conn *conn)
+{
+    console_conn_closed(conn);
+    if (conn->daemon->events)
+        event_hub_conn_closed(conn->daemon->events, conn);
 }
 
 GBytes *rpc_keepalive_ping(void)
@@ -156,6 +165,7 @@ static int dispatch_call(struct rpc_conn *conn, const struct rpc_header *hdr,
         return -1;
     }
     ret = g_malloc0(desc->ret_filter ? desc->ret_size : 1);
+    conn->call_serial = hdr->serial;
     if (fn(conn, args, ret, &err) < 0) {
         *reply = error_reply(hdr, desc, err);
     } else {
@@ -192,9 +202,7 @@ int rpc_dispatch_packet(struct rpc_conn *conn, const uint8_t *pkt, size_t len, G
     case RPC_TYPE_CALL:
         break;
     case RPC_TYPE_STREAM:
-        /* virtskiffd opens no streams yet: data for one is stale. */
-        log_debug("client pid %d: stream packet for proc %d ignored", (int)conn->pid, hdr.proc);
-        return 0;
+        return console_stream_input(conn, &hdr, body, body_len, reply);
     case RPC_TYPE_CALL_WITH_FDS:
         /* The descriptors follow out of band; the stream cannot be trusted. */
         *reply = error_replyf(&hdr, NULL, VIR_ERR_NO_SUPPORT,

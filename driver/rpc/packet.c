@@ -107,6 +107,17 @@ void rpc_xdr_free(xdrproc_t filter, void *obj)
     xdr_free(filter, obj);
 }
 
+static void put_length_and_header(uint8_t *buf, size_t total, const struct rpc_header *hdr)
+{
+    put_be32(buf, (uint32_t)total);
+    put_be32(buf + 4, hdr->prog);
+    put_be32(buf + 8, hdr->vers);
+    put_be32(buf + 12, (uint32_t)hdr->proc);
+    put_be32(buf + 16, (uint32_t)hdr->type);
+    put_be32(buf + 20, hdr->serial);
+    put_be32(buf + 24, (uint32_t)hdr->status);
+}
+
 GBytes *rpc_packet_build(const struct rpc_header *hdr, xdrproc_t filter, const void *obj,
                          GError **error)
 {
@@ -131,13 +142,7 @@ GBytes *rpc_packet_build(const struct rpc_header *hdr, xdrproc_t filter, const v
     }
     total = RPC_PACKET_MIN + body_len;
     buf = g_malloc(total);
-    put_be32(buf, (uint32_t)total);
-    put_be32(buf + 4, hdr->prog);
-    put_be32(buf + 8, hdr->vers);
-    put_be32(buf + 12, (uint32_t)hdr->proc);
-    put_be32(buf + 16, (uint32_t)hdr->type);
-    put_be32(buf + 20, hdr->serial);
-    put_be32(buf + 24, (uint32_t)hdr->status);
+    put_length_and_header(buf, total, hdr);
     if (body_len) {
         XDR xdr;
         bool ok;
@@ -214,6 +219,18 @@ void rpc_reader_clear(rpc_reader *r)
     memset(r, 0, sizeof(*r));
 }
 
+GBytes *rpc_packet_build_raw(const struct rpc_header *hdr, const void *data, size_t len)
+{
+    uint8_t *buf;
+
+    g_return_val_if_fail(len <= RPC_PACKET_MAX - RPC_PACKET_MIN, NULL);
+    buf = g_malloc(RPC_PACKET_MIN + len);
+    put_length_and_header(buf, RPC_PACKET_MIN + len, hdr);
+    if (len)
+        memcpy(buf + RPC_PACKET_MIN, data, len);
+    return g_bytes_new_take(buf, RPC_PACKET_MIN + len);
+}
+
 GBytes *rpc_packet_build_error(const struct rpc_header *call_hdr, int code, int domain,
                                const char *message)
 {
@@ -224,7 +241,9 @@ GBytes *rpc_packet_build_error(const struct rpc_header *call_hdr, int code, int 
 
     if (strlen(msg) > RPC_ERROR_MESSAGE_MAX)
         msg[RPC_ERROR_MESSAGE_MAX] = '\0';
-    hdr.type = RPC_TYPE_REPLY;
+    /* A stream's error travels as a STREAM packet; anything else answers a call. */
+    if (hdr.type != RPC_TYPE_STREAM)
+        hdr.type = RPC_TYPE_REPLY;
     hdr.status = RPC_STATUS_ERROR;
     err.code = code;
     err.domain = domain;

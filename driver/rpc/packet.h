@@ -106,7 +106,11 @@ uint8_t *rpc_reader_take(rpc_reader *r, size_t *len);
 bool rpc_reader_in_packet(const rpc_reader *r);
 void rpc_reader_clear(rpc_reader *r);
 
-/* A reply with status ERROR to the call described by call_hdr: code and
+/* A packet whose body is len raw bytes (stream data), not XDR. */
+GBytes *rpc_packet_build_raw(const struct rpc_header *hdr, const void *data, size_t len);
+
+/* A reply with status ERROR to the call described by call_hdr (or, when
+ * call_hdr's type is STREAM, a stream packet that aborts that stream): code and
  * domain are libvirt's virErrorNumber and virErrorDomain. Never fails (a
  * message too long for a packet is cut). */
 GBytes *rpc_packet_build_error(const struct rpc_header *call_hdr, int code, int domain,

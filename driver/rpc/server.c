@@ -20,6 +20,7 @@ typedef struct rpc_listener {
     int fd;
     char *path;
     bool readonly;
+    bool adopted;                  /* systemd's: its socket file stays for the next activation */
     GSource *source;
     GSource *retry;                /* after EMFILE: accept again later */
 } rpc_listener;
@@ -65,6 +66,7 @@ static void client_close(rpc_client *c, const char *why)
     if (fd < 0)
         return;
     log_debug("client pid %d uid %u closed: %s", (int)c->conn.pid, (unsigned)c->conn.uid, why);
+    rpc_conn_closed(&c->conn);
     c->srv->clients = g_list_remove(c->srv->clients, c);
     c->srv->n_clients--;
     c->fd = -1;
@@ -133,6 +135,36 @@ static int client_send(rpc_client *c, GBytes *pkt)
         return -1;
     }
     return client_flush(c);
+}
+
+static rpc_client *conn_client(struct rpc_conn *conn)
+{
+    return (rpc_client *)((char *)conn - G_STRUCT_OFFSET(rpc_client, conn));
+}
+
+/* Not inside the client's own dispatch necessarily: queue and ask for
+ * G_IO_OUT; the dispatch sends, and closes a client over its limit. */
+static int conn_push(struct rpc_conn *conn, GBytes *pkt)
+{
+    rpc_client *c = conn_client(conn);
+
+    if (c->fd < 0 || c->closing) {
+        g_bytes_unref(pkt);
+        return -1;
+    }
+    c->out_bytes += g_bytes_get_size(pkt);
+    g_queue_push_tail(&c->out, pkt);
+    if (c->out_bytes > RPC_OUT_MAX) {
+        log_info(_("client pid %d does not read what it is sent; closing it"), (int)conn->pid);
+        c->closing = true;
+    }
+    g_source_modify_unix_fd(c->source, c->tag, G_IO_OUT | (c->closing ? 0 : G_IO_IN));
+    return 0;
+}
+
+static size_t conn_queued(struct rpc_conn *conn)
+{
+    return conn_client(conn)->out_bytes;
 }
 
 /* What to wait for next; closes a closing client (then -1: c may be
@@ -298,6 +330,8 @@ static void client_new(rpc_listener *l, int fd)
     c->conn.uid = cred.uid;
     c->conn.gid = cred.gid;
     c->conn.pid = cred.pid;
+    c->conn.push = conn_push;
+    c->conn.queued = conn_queued;
     if (!client_check_access(c, l->readonly)) {
         log_warning(_("refusing client pid %d: uid %u may not use this daemon"), (int)cred.pid,
                     (unsigned)cred.uid);
@@ -365,7 +399,8 @@ static void listener_free(rpc_listener *l)
     }
     if (l->fd >= 0) {
         close(l->fd);
-        unlink(l->path);
+        if (!l->adopted)
+            unlink(l->path);
     }
     g_free(l->path);
     g_free(l);
@@ -435,11 +470,28 @@ static int remove_stale_socket(const char *path, GError **error)
     return 0;
 }
 
+static void listener_add(rpc_server *srv, int fd, const char *path, bool readonly,
+                         bool adopted)
+{
+    rpc_listener *l = g_new0(rpc_listener, 1);
+
+    l->srv = srv;
+    l->fd = fd;
+    l->path = g_strdup(path);
+    l->readonly = readonly;
+    l->adopted = adopted;
+    l->source = g_unix_fd_source_new(fd, G_IO_IN);
+    g_source_set_static_name(l->source, "virtskiffd-listen");
+    g_source_set_callback(l->source, G_SOURCE_FUNC(listener_accept), l, NULL);
+    g_source_attach(l->source, srv->ctx);
+    g_ptr_array_add(srv->listeners, l);
+    log_info(_("listening on %s%s"), path, readonly ? _(" (read-only)") : "");
+}
+
 int rpc_server_listen_unix(rpc_server *srv, const char *path, mode_t mode, bool readonly,
                            GError **error)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    rpc_listener *l;
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -469,16 +521,12 @@ int rpc_server_listen_unix(rpc_server *srv, const char *path, mode_t mode, bool 
         close(fd);
         return -1;
     }
-    l = g_new0(rpc_listener, 1);
-    l->srv = srv;
-    l->fd = fd;
-    l->path = g_strdup(path);
-    l->readonly = readonly;
-    l->source = g_unix_fd_source_new(fd, G_IO_IN);
-    g_source_set_static_name(l->source, "virtskiffd-listen");
-    g_source_set_callback(l->source, G_SOURCE_FUNC(listener_accept), l, NULL);
-    g_source_attach(l->source, srv->ctx);
-    g_ptr_array_add(srv->listeners, l);
-    log_info(_("listening on %s%s"), path, readonly ? _(" (read-only)") : "");
+    listener_add(srv, fd, path, readonly, false);
     return 0;
 }
+
+void rpc_server_adopt(rpc_server *srv, int fd, const char *path, bool readonly)
+{
+    listener_add(srv, fd, path, readonly, true);
+}
+

@@ -44,4 +44,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_server, rpc_server_free)
 int rpc_server_listen_unix(rpc_server *srv, const char *path, mode_t mode, bool readonly,
                            GError **error);
 
+/* Serves a listening socket made elsewhere (systemd socket activation). The
+ * server owns fd from now on; path is for messages. Its file stays when the
+ * server stops: systemd listens on for the next activation. */
+void rpc_server_adopt(rpc_server *srv, int fd, const char *path, bool readonly);
+
 unsigned rpc_server_n_clients(const rpc_server *srv);

@@ -183,6 +183,38 @@ def kill_and_reap_orphans():
                 pass
 
 
+def import_libvirt():
+    """python-libvirt; Debian installs it for the system interpreter only, so
+    under another python3 the script starts again under /usr/bin/python3."""
+    try:
+        import libvirt
+        return libvirt
+    except ImportError:
+        if sys.executable != "/usr/bin/python3" and os.access("/usr/bin/python3", os.X_OK):
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        raise
+
+
+_event_loop = False
+
+
+def libvirt_event_loop():
+    """python-libvirt's default event loop on a daemon thread (once): event
+    callbacks need it, registered before the connection opens."""
+    global _event_loop
+    if _event_loop:
+        return
+    libvirt = import_libvirt()
+    libvirt.virEventRegisterDefaultImpl()
+
+    def run():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    import threading
+    threading.Thread(target=run, daemon=True).start()
+    _event_loop = True
+
+
 # --- the daemon ----------------------------------------------------------------
 
 class Daemon:
@@ -264,6 +296,9 @@ class Daemon:
             if name in files:
                 out.append(os.path.join(root, name))
         return out
+
+    def log_tail(self, n=3000):
+        return self.log()[-n:]
 
     def check_log(self):
         log = self.log()
@@ -399,6 +434,26 @@ def parse_colon_table(text):
             k, v = line.split(":", 1)
             d[k.strip()] = v.strip()
     return d
+
+
+# --- skiff's own API -----------------------------------------------------------
+
+def skiff_api_get(api_sock, endpoint):
+    """GET /api/v1/ENDPOINT straight from a domain's skiff, through the API
+    socket the daemon made for it (Daemon.find_files(NAME + ".api.sock")):
+    the decoded JSON body of a 200 answer."""
+    import json
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.settimeout(10)
+        c.connect(api_sock)
+        c.sendall(f"GET /api/v1/{endpoint} HTTP/1.1\r\nHost: localhost\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := c.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 200"), f"{endpoint}: {head!r} {body[:300]!r}")
+    return json.loads(body)
 
 
 # --- fixtures ------------------------------------------------------------------

@@ -470,12 +470,7 @@ def test_restart_with_running_domain(a, tmp):
 
 
 if __name__ == "__main__":
-    tests = [test_connection, test_lifecycle, test_guest_poweroff, test_rng, test_transient,
-             test_full_definition, test_validate, test_restart_keeps_definitions]
-    # Reconnecting to running domains after a daemon restart is the next issue's
-    # work (console/events/restart); until it lands this test fails, so it runs
-    # only when asked for: --with-restart.
-    if "--with-restart" in sys.argv:
-        sys.argv.remove("--with-restart")
-        tests.append(test_restart_with_running_domain)
-    sys.exit(run_tests(tests, parse_args()))
+    sys.exit(run_tests([test_connection, test_lifecycle, test_guest_poweroff, test_rng,
+                        test_transient, test_full_definition, test_validate,
+                        test_restart_keeps_definitions, test_restart_with_running_domain],
+                       parse_args()))

@@ -384,7 +384,7 @@ START_TEST(proc_table_consistent)
     /* Numbers libvirt has and virtskiffd does not implement. */
     ck_assert_ptr_null(rpc_proc_lookup(0));
     ck_assert_ptr_null(rpc_proc_lookup(8));
-    ck_assert_ptr_null(rpc_proc_lookup(201));
+    ck_assert_ptr_null(rpc_proc_lookup(160));     /* ATTACH_DEVICE_FLAGS */
     ck_assert_ptr_null(rpc_proc_lookup(-1));
     ck_assert_ptr_null(rpc_proc_lookup(100000));
     /* What virsh relies on reaching: the calls of LIBVIRT-RPC.md's table. */
@@ -392,6 +392,13 @@ START_TEST(proc_table_consistent)
     ck_assert_ptr_nonnull(rpc_proc_lookup(273));
     ck_assert_ptr_nonnull(rpc_proc_lookup(350));
     ck_assert_ptr_nonnull(rpc_proc_lookup(361));
+    ck_assert_ptr_nonnull(rpc_proc_lookup(201));     /* OPEN_CONSOLE */
+    ck_assert_ptr_nonnull(rpc_proc_lookup(316));     /* event callbacks */
+    ck_assert_ptr_nonnull(rpc_proc_lookup(317));
+    /* Events are messages the daemon sends: never a call it answers. */
+    ck_assert_ptr_null(rpc_proc_lookup(318));
+    ck_assert(!(rpc_proc_lookup(201)->flags & RPC_PROC_READONLY));
+    ck_assert(rpc_proc_lookup(316)->flags & RPC_PROC_READONLY);
     ck_assert(rpc_proc_lookup(11)->flags & RPC_PROC_DOMAIN);
     ck_assert(!(rpc_proc_lookup(11)->flags & RPC_PROC_READONLY));
     ck_assert(rpc_proc_lookup(23)->flags & RPC_PROC_READONLY);

@@ -3,7 +3,10 @@
  * Domain XML golden tests, in libvirt's xml2xml style. A case is a file:
  *   tests/xml2json/NAME.xml   → NAME.json (the VmConfig sent to skiff's
  *                               vm.create; the backend's own reader must
- *                               accept it) or NAME.err (translation refused)
+ *                               accept it) or NAME.err (translation refused).
+ *                               Taps the daemon creates and names at start
+ *                               are named here as the kernel would name the
+ *                               first ones: vnet0, vnet1, ...
  *   tests/xml2xml/NAME.xml    → NAME.out (inactive format; the input must
  *                               pass libvirt's schema, the output too, and
  *                               format(parse(out)) == out)
@@ -117,6 +120,20 @@ static char *format_inactive(const domain_def *def)
     return domain_def_format(def, -1, DOMAIN_FORMAT_INACTIVE);
 }
 
+/* What bridge_tap_prepare() does to the names before the daemon
+ * translates for a start (without creating anything). */
+static void name_taps_like_the_daemon(domain_def *def)
+{
+    unsigned next = 0;
+
+    for (guint i = 0; i < def->nets->len; i++) {
+        struct domain_net *n = g_ptr_array_index(def->nets, i);
+
+        if (domain_net_daemon_creates_tap(n) && !n->target_dev)
+            n->target_dev = g_strdup_printf("vnet%u", next++);
+    }
+}
+
 /* ---- the golden cases ---- */
 
 START_TEST(test_xml2json)
@@ -128,6 +145,7 @@ START_TEST(test_xml2json)
     g_autofree char *json = NULL;
 
     ck_assert_msg(def != NULL, "%s: parse failed: %s", name, err ? err->message : "");
+    name_taps_like_the_daemon(def);
     json = domain_def_to_vm_config_json(def, &err);
     if (!json) {
         g_autofree char *text = error_text(err);
@@ -452,6 +470,78 @@ START_TEST(test_live_format)
 }
 END_TEST
 
+/* A virtio console's pty, after the serial's console: port 1, its own tty. */
+START_TEST(test_live_virtio_console)
+{
+    const char *xml = MINIMAL_HEAD "<memory>65536</memory>" MINIMAL_OS
+        "<devices><serial type='pty'/><console type='pty'/>"
+        "<console type='pty'><target type='virtio'/></console></devices></domain>";
+    g_autoptr(domain_def) def = parse_ok(xml);
+    g_autoptr(domain_def) back = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+    g_autofree char *back_out = NULL;
+
+    ck_assert(def->has_serial && def->has_console && def->has_virtio_console);
+    def->serial.tty = g_strdup("/dev/pts/7");
+    def->console.tty = g_strdup("/dev/pts/9");
+    live = domain_def_format(def, 3, 0);
+    ck_assert_msg(strstr(live, "    <console type='pty' tty='/dev/pts/7'>\n"
+                               "      <source path='/dev/pts/7'/>\n"
+                               "      <target type='serial' port='0'/>\n"
+                               "    </console>\n"
+                               "    <console type='pty' tty='/dev/pts/9'>\n"
+                               "      <source path='/dev/pts/9'/>\n"
+                               "      <target type='virtio' port='1'/>\n"
+                               "    </console>\n"), "%s", live);
+    inactive = domain_def_format(def, 3, DOMAIN_FORMAT_INACTIVE);
+    ck_assert_msg(!strstr(inactive, "/dev/pts"), "%s", inactive);
+    back = parse_ok(live);
+    ck_assert_ptr_null(back->console.tty);
+    back_out = format_inactive(back);
+    ck_assert_str_eq(back_out, inactive);
+}
+END_TEST
+
+/* Before the daemon names a tap it creates, the body has no tap (skiff
+ * would refuse it); a name of the daemon's from a live XML is not kept. */
+START_TEST(test_unnamed_tap)
+{
+    const char *xml = MINIMAL_HEAD "<memory>65536</memory>" MINIMAL_OS
+        "<devices><interface type='bridge'><mac address='52:54:00:00:00:01'/>"
+        "<source bridge='br0'/><target dev='vnet12'/></interface>"
+        "<interface type='ethernet'><mac address='52:54:00:00:00:02'/>"
+        "<target dev='vnet13' managed='no'/></interface></devices></domain>";
+    g_autoptr(domain_def) def = parse_ok(xml);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *json_named = NULL;
+    struct domain_net *bridge = g_ptr_array_index(def->nets, 0);
+    struct domain_net *eth = g_ptr_array_index(def->nets, 1);
+    struct vm_config cfg = { 0 };
+
+    ck_assert_ptr_null(bridge->target_dev);
+    ck_assert(domain_net_daemon_creates_tap(bridge));
+    ck_assert_str_eq(eth->target_dev, "vnet13");
+    ck_assert(!domain_net_daemon_creates_tap(eth));
+    json = domain_def_to_vm_config_json(def, &err);
+    ck_assert_msg(json != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(vm_config_from_json(json, strlen(json), &cfg, &err) < 0, "%s", json);
+    ck_assert_msg(strstr(err->message, "net[0]") && strstr(err->message, "tap"), "%s",
+                  err->message);
+    bridge->target_dev = g_strdup("vnet0");
+    g_clear_error(&err);
+    json_named = domain_def_to_vm_config_json(def, &err);
+    ck_assert_msg(json_named != NULL, "%s", err ? err->message : "");
+    ck_assert_int_eq(vm_config_from_json(json_named, strlen(json_named), &cfg, &err), 0);
+    ck_assert_str_eq(cfg.nets[0].tap, "vnet0");
+    ck_assert_str_eq(cfg.nets[0].id, "net0");
+    ck_assert_str_eq(cfg.nets[1].tap, "vnet13");
+    ck_assert_str_eq(cfg.nets[1].id, "net1");
+    vm_config_clear(&cfg);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
     g_autoptr(GError) err = NULL;
@@ -543,6 +633,8 @@ static TCase *units_tcase(void)
     tcase_add_test(tc, test_uuid_text);
     tcase_add_loop_test(tc, test_units, 0, G_N_ELEMENTS(unit_cases));
     tcase_add_test(tc, test_live_format);
+    tcase_add_test(tc, test_live_virtio_console);
+    tcase_add_test(tc, test_unnamed_tap);
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_error_messages);
     tcase_add_test(tc, test_capabilities);

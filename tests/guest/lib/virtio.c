@@ -53,13 +53,19 @@ static uint64_t ecam(unsigned dev, unsigned reg)
 
 void virtio_find(struct virtio_guest_dev *d, uint16_t pci_device, const char *name)
 {
+    virtio_find_from(d, pci_device, name, 0);
+}
+
+void virtio_find_from(struct virtio_guest_dev *d, uint16_t pci_device, const char *name,
+                      unsigned first_slot)
+{
     uint32_t id = ((uint32_t)pci_device << 16) | 0x1af4;
     uint64_t bar;
     unsigned dev;
 
     memset(d, 0, sizeof(*d));
     d->name = name;
-    for (dev = 0; dev < 32; dev++) {
+    for (dev = first_slot; dev < 32; dev++) {
         if (mmio_read32(ecam(dev, 0)) == id)
             break;
     }
@@ -165,4 +171,124 @@ uint32_t virtio_submit(struct virtio_guest_dev *d, struct vring_desc *chain, uns
     }
     GUEST_CHECK(ring_used.ring[(uint16_t)(want - 1) % d->qsize].id == 0);
     return ring_used.ring[(uint16_t)(want - 1) % d->qsize].len;
+}
+
+void virtio_finish_queues(struct virtio_guest_dev *d, struct virtio_guest_queue *qs, unsigned n)
+{
+    uint64_t c = d->common;
+
+    mmio_write32(c + C_GFSELECT, 0);
+    mmio_write32(c + C_GF, 0);
+    mmio_write32(c + C_GFSELECT, 1);
+    mmio_write32(c + C_GF, 1);
+    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+    GUEST_CHECK(rd8(c + C_STATUS) & ST_FEATURES_OK);
+
+    for (unsigned i = 0; i < n; i++) {
+        struct virtio_guest_queue *q = &qs[i];
+
+        memset(q, 0, sizeof(*q));
+        wr16(c + C_Q_SELECT, (uint16_t)i);
+        q->size = rd16(c + C_Q_SIZE);
+        GUEST_CHECK(q->size != 0);
+        if (q->size > VIRTIO_GQ_SIZE) {
+            wr16(c + C_Q_SIZE, VIRTIO_GQ_SIZE);
+            q->size = VIRTIO_GQ_SIZE;
+        }
+        GUEST_CHECK(rd16(c + C_Q_SIZE) == q->size);
+        wr16(c + C_Q_MSIX, 0xffff);    /* no interrupts: we poll */
+        mmio_write32(c + C_Q_DESC, (uint32_t)(uintptr_t)q->desc);
+        mmio_write32(c + C_Q_DESC + 4, 0);
+        mmio_write32(c + C_Q_DRIVER, (uint32_t)(uintptr_t)&q->avail);
+        mmio_write32(c + C_Q_DRIVER + 4, 0);
+        mmio_write32(c + C_Q_DEVICE, (uint32_t)(uintptr_t)&q->used);
+        mmio_write32(c + C_Q_DEVICE + 4, 0);
+        wr16(c + C_Q_ENABLE, 1);
+        GUEST_CHECK(rd16(c + C_Q_ENABLE) == 1);
+        q->notify = d->notify + (uint64_t)rd16(c + C_Q_NOFF) * d->notify_mult;
+    }
+    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+    GUEST_CHECK(rd8(c + C_STATUS) == (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK));
+}
+
+void virtio_queue_post(struct virtio_guest_queue *q, const struct vring_desc *chain, unsigned n)
+{
+    volatile uint16_t *avail_idx = &q->avail.idx;
+
+    GUEST_CHECK(!q->busy && n >= 1 && n <= q->size);
+    for (unsigned i = 0; i < n; i++) {
+        q->desc[i] = chain[i];
+        if (i + 1 < n) {
+            q->desc[i].flags |= VRING_F_NEXT;
+            q->desc[i].next = (uint16_t)(i + 1);
+        }
+    }
+    q->avail.ring[*avail_idx % q->size] = 0;
+    barrier();
+    *avail_idx = (uint16_t)(*avail_idx + 1);
+    barrier();
+    q->busy = true;
+    q->next_used = (uint16_t)(q->next_used + 1);
+    wr16(q->notify, 0);
+}
+
+uint32_t virtio_queue_wait(struct virtio_guest_queue *q, uint32_t spin_limit)
+{
+    volatile uint16_t *used_idx = &q->used.idx;
+    uint16_t slot = (uint16_t)(q->next_used - 1) % q->size;
+    uint32_t spins = 0;
+
+    GUEST_CHECK(q->busy);
+    while (*used_idx != q->next_used) {
+        if (++spins > spin_limit)
+            guest_fail("no used buffer from the virtio device");
+        cpu_relax();
+    }
+    barrier();
+    q->busy = false;
+    GUEST_CHECK(*(volatile uint32_t *)&q->used.ring[slot].id == 0);
+    return *(volatile uint32_t *)&q->used.ring[slot].len;
+}
+
+void virtio_finish_queues_features(struct virtio_guest_dev *d, uint32_t features,
+                                   struct virtio_guest_queue *qs, unsigned n)
+{
+    uint64_t c = d->common;
+
+    mmio_write32(c + C_GFSELECT, 0);
+    mmio_write32(c + C_GF, features);
+    mmio_write32(c + C_GFSELECT, 1);
+    mmio_write32(c + C_GF, 1);
+    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+    GUEST_CHECK(rd8(c + C_STATUS) & ST_FEATURES_OK);
+    for (unsigned i = 0; i < n; i++) {
+        struct virtio_guest_queue *q = &qs[i];
+
+        memset(q, 0, sizeof(*q));
+        wr16(c + C_Q_SELECT, (uint16_t)i);
+        q->size = rd16(c + C_Q_SIZE);
+        GUEST_CHECK(q->size != 0);
+        if (q->size > VIRTIO_GQ_SIZE) {
+            wr16(c + C_Q_SIZE, VIRTIO_GQ_SIZE);
+            q->size = VIRTIO_GQ_SIZE;
+        }
+        GUEST_CHECK(rd16(c + C_Q_SIZE) == q->size);
+        wr16(c + C_Q_MSIX, 0xffff);    /* no interrupts: we poll */
+        mmio_write32(c + C_Q_DESC, (uint32_t)(uintptr_t)q->desc);
+        mmio_write32(c + C_Q_DESC + 4, 0);
+        mmio_write32(c + C_Q_DRIVER, (uint32_t)(uintptr_t)&q->avail);
+        mmio_write32(c + C_Q_DRIVER + 4, 0);
+        mmio_write32(c + C_Q_DEVICE, (uint32_t)(uintptr_t)&q->used);
+        mmio_write32(c + C_Q_DEVICE + 4, 0);
+        wr16(c + C_Q_ENABLE, 1);
+        GUEST_CHECK(rd16(c + C_Q_ENABLE) == 1);
+        q->notify = d->notify + (uint64_t)rd16(c + C_Q_NOFF) * d->notify_mult;
+    }
+    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+    GUEST_CHECK(rd8(c + C_STATUS) == (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK));
+}
+
+bool virtio_queue_done(const struct virtio_guest_queue *q)
+{
+    return q->busy && *(const volatile uint16_t *)&q->used.idx == q->next_used;
 }
