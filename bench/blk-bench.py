@@ -157,6 +157,7 @@ def render(args, res, size):
         'the driver\'s share is its own thread\'s `RUSAGE_THREAD`, so the rest is the device '
         'and the kernel work it asks for. The machine is shared and noisy (its virtual disk '
         'most of all): compare ratios within a run, not absolute figures across runs.',
+        "- Where the time goes: the CPU column. Beyond the raw path's own cost, skiff's queue thread pops and parses chains, pushes completions and signals one MSI per batch, and the guest driver (its share in brackets) refills the ring and kicks. At 4 KiB the gap to raw is mostly latency rather than CPU: a completed request's slot is idle until the queue thread wakes, pushes it, the driver wakes on the interrupt, refills and kicks, and the queue thread submits it, while raw io_uring refills in the thread that reaps; on this 2-core machine the driver and the queue thread also share the cores with the disk's interrupt work. At 128 KiB each request takes long enough that this turnaround vanishes.",
         '',
         f'Rerun: `bench/run --blk --build BUILDDIR` (options: `--rounds N`, `--seconds S`, '
         f'`--qd N`, `--dir DIR` for the file, `--size BYTES`, `--output FILE` or `-`).',
