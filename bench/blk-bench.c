@@ -8,7 +8,7 @@
  * the function through ECAM, programs MSI-X, the features and queue 0 through
  * the BAR's MMIO handler, fills the available ring, kicks the queue's
  * ioeventfd (here: writes the eventfd the device bound to the doorbell), and
- * sleeps on an eventfd that the fake vm_signal_msi() writes, as KVM's irqfd
+ * sleeps on an eventfd that the fake_msi_delivered() writes, as KVM's irqfd
  * would. EVENT_IDX is negotiated, and the driver suppresses kicks and
  * interrupts as Linux's virtio_ring does. "raw" mode does the same reads with
  * liburing directly at the same depth.
@@ -165,7 +165,9 @@ int vm_register_ioeventfd(vm *v, int fd, uint64_t addr, uint32_t len, GError **e
     return 0;
 }
 
-void vm_signal_msi(vm *v, uint64_t addr, uint32_t data)
+/* The message of a vector the device fired (tests/unit/fake-msi.c). */
+void fake_msi_delivered(vm *v, uint64_t addr, uint32_t data);
+void fake_msi_delivered(vm *v, uint64_t addr, uint32_t data)
 {
     uint64_t one = 1;
 

@@ -144,7 +144,7 @@ def render(args, res, size):
         'features (VERSION_1, EVENT_IDX) and queue 0 (256 entries, three descriptors per '
         'request) through the BAR\'s MMIO handler, then fills the available ring, writes the '
         'queue\'s ioeventfd (the eventfd the device bound to its doorbell) and sleeps on an '
-        'eventfd that the fake `vm_signal_msi()` writes, as KVM\'s irqfd would. It suppresses '
+        'eventfd that the fake MSI source writes, as KVM\'s irqfd would. It suppresses '
         'kicks and interrupts with EVENT_IDX as Linux\'s virtio_ring does, and refills each '
         'slot as it completes, so the depth stays at the target until the run ends.',
         '- The raw peer is liburing in one thread: the same depth, the same offsets (the same '

@@ -4,7 +4,7 @@
  * pci_config with write masks plus side effects for the BAR and MSI-X; BAR 0
  * is one MMIO range, handled on vCPU threads under one lock. Everything here
  * only touches memory and locks: the exceptions are the device's own
- * queue_notify work and MSI delivery (vm_signal_msi).
+ * queue_notify work and MSI delivery (a vector's irqfd, vmm/msi.h).
  */
 #include "devices/virtio-pci.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vmm/log.h"
+#include "vmm/msi.h"
 
 /* Capability layout in config space. */
 #define CAP_PTR 0x34
@@ -78,6 +79,7 @@ struct virtio_pci {
     struct vq_regs q[VIRTIO_DEV_MAX_QUEUES];
     unsigned msix_n;            /* num_queues + 1: one per queue and one for config */
     struct msix_entry msix[VIRTIO_DEV_MAX_QUEUES + 1];
+    vm_msi *msi[VIRTIO_DEV_MAX_QUEUES + 1];    /* each vector's irqfd and route */
     uint64_t pba[(VIRTIO_DEV_MAX_QUEUES + 1 + 63) / 64];
 };
 
@@ -108,7 +110,7 @@ static void msix_fire(virtio_pci *t, uint16_t vector)
         t->pba[vector / 64] |= 1ULL << (vector % 64);
         return;
     }
-    vm_signal_msi(t->vm, (uint64_t)e->addr_hi << 32 | e->addr_lo, e->data);
+    vm_msi_fire(t->msi[vector]);
 }
 
 /* A vector was unmasked: deliver what it missed. */
@@ -385,8 +387,13 @@ static bool msix_access(virtio_pci *t, uint64_t off, uint8_t *data, uint32_t len
     for (unsigned i = 0; i < 4; i++)
         v |= (uint64_t)data[i] << (8 * i);
     *field = (off % 16) == 12 ? (uint32_t)v & 1 : (uint32_t)v;
-    if ((off % 16) == 12)
+    if ((off % 16) == 12) {
         msix_flush_pending(t);
+    } else {
+        const struct msix_entry *e = &t->msix[off / 16];
+
+        vm_msi_set(t->msi[off / 16], (uint64_t)e->addr_hi << 32 | e->addr_lo, e->data);
+    }
     return true;
 }
 
@@ -590,8 +597,12 @@ virtio_pci *virtio_pci_create(vm *vm, pci_host *host, unsigned slot, uint64_t ba
     t->dev = dev;
     t->bar_gpa = bar_gpa;
     t->msix_n = dev->num_queues + 1;
-    for (unsigned i = 0; i < t->msix_n; i++)
+    for (unsigned i = 0; i < t->msix_n; i++) {
         t->msix[i].ctrl = 1;    /* masked until the driver programs it */
+        t->msi[i] = vm_msi_new(vm, error);
+        if (!t->msi[i])
+            return NULL;
+    }
     device_reset(t);
     config_init(t);
     t->owner = g_strdup_printf("%s %s", ops->name, dev->id);
@@ -606,6 +617,8 @@ void virtio_pci_free(virtio_pci *t)
 {
     if (!t)
         return;
+    for (unsigned i = 0; i < G_N_ELEMENTS(t->msi); i++)
+        vm_msi_free(t->msi[i]);
     g_rec_mutex_clear(&t->lock);
     g_free(t->owner);
     g_free(t);

@@ -102,6 +102,15 @@ enum hv_mp_state {
     HV_MP_WAIT_FOR_SIPI,  /* an x86 application processor before INIT/SIPI */
 };
 
+/* GSIs from here on carry MSI messages (the irqchip pins come first). */
+#define HV_FIRST_MSI_GSI 24
+
+struct hv_msi_route {
+    uint32_t gsi;
+    uint64_t addr;
+    uint32_t data;
+};
+
 struct hv_ops {
     const char *name;
 
@@ -121,7 +130,9 @@ struct hv_ops {
     int (*vm_set_irq_line)(hv_vm *vm, uint32_t gsi, bool level, GError **error);
     int (*vm_register_irqfd)(hv_vm *vm, int fd, uint32_t gsi, GError **error);
     int (*vm_unregister_irqfd)(hv_vm *vm, int fd, uint32_t gsi, GError **error);
-    int (*vm_signal_msi)(hv_vm *vm, uint64_t addr, uint32_t data, GError **error);
+    /* Replaces every MSI route; the irqchip pins keep their default routes. */
+    int (*vm_set_msi_routes)(hv_vm *vm, const struct hv_msi_route *routes, unsigned n,
+                             GError **error);
     /* datamatch < 0: any value */
     int (*vm_register_ioeventfd)(hv_vm *vm, int fd, uint64_t addr, uint32_t len, bool is_pio,
                                  int64_t datamatch, GError **error);

@@ -236,14 +236,42 @@ static int kvm_vm_set_irq_line(hv_vm *vm, uint32_t gsi, bool level, GError **err
     return 0;
 }
 
-/* Returns 0 when the guest blocked the message (KVM reports that as 0 too). */
-static int kvm_vm_signal_msi(hv_vm *vm, uint64_t addr, uint32_t data, GError **error)
+/* KVM's default routes for the in-kernel irqchip (GSIs 0-15 on the PICs and
+ * the IOAPIC, 16-23 on the IOAPIC), which a routing table must repeat, then
+ * one MSI route per GSI the devices use. */
+static int kvm_vm_set_msi_routes(hv_vm *vm, const struct hv_msi_route *routes, unsigned n,
+                                 GError **error)
 {
-    struct kvm_msi m = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
-                         .data = data };
+    unsigned max = 16 + HV_FIRST_MSI_GSI + n;
+    g_autofree struct kvm_irq_routing *r =
+        g_malloc0(sizeof(*r) + max * sizeof(struct kvm_irq_routing_entry));
+    struct kvm_irq_routing_entry *e = r->entries;
 
-    if (ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0)
-        return fail_errno(error, "KVM_SIGNAL_MSI");
+    for (uint32_t gsi = 0; gsi < HV_FIRST_MSI_GSI; gsi++) {
+        if (gsi < 16) {
+            *e++ = (struct kvm_irq_routing_entry){
+                .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+                .u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+                                                  : KVM_IRQCHIP_PIC_SLAVE,
+                               .pin = gsi % 8 },
+            };
+        }
+        *e++ = (struct kvm_irq_routing_entry){
+            .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi },
+        };
+    }
+    for (unsigned i = 0; i < n; i++) {
+        *e++ = (struct kvm_irq_routing_entry){
+            .gsi = routes[i].gsi, .type = KVM_IRQ_ROUTING_MSI,
+            .u.msi = { .address_lo = (uint32_t)routes[i].addr,
+                       .address_hi = (uint32_t)(routes[i].addr >> 32),
+                       .data = routes[i].data },
+        };
+    }
+    r->nr = (uint32_t)(e - r->entries);
+    if (ioctl(vm->fd, KVM_SET_GSI_ROUTING, r) < 0)
+        return fail_errno(error, "KVM_SET_GSI_ROUTING");
     return 0;
 }
 
@@ -633,7 +661,7 @@ static const struct hv_ops kvm_ops = {
     .vm_set_irq_line = kvm_vm_set_irq_line,
     .vm_register_irqfd = kvm_vm_register_irqfd,
     .vm_unregister_irqfd = kvm_vm_unregister_irqfd,
-    .vm_signal_msi = kvm_vm_signal_msi,
+    .vm_set_msi_routes = kvm_vm_set_msi_routes,
     .vm_register_ioeventfd = kvm_vm_register_ioeventfd,
     .vm_unregister_ioeventfd = kvm_vm_unregister_ioeventfd,
     .vcpu_create = kvm_vcpu_create,

@@ -106,10 +106,12 @@ static const struct rule vcpu_rules[] = {
     IOCTL(KVM_IRQ_LINE, "serial and ACPI GED interrupt lines, raised from device emulation"),
 };
 
-/* MSI-X delivery, from two kinds of thread: device workers when they complete
- * requests, vCPUs when the guest unmasks a vector with a message pending. */
+/* MSI-X: a message is a write to the vector's irqfd (any thread may, with
+ * write); the route behind it changes when the guest programs the vector,
+ * from the vCPU thread that wrote the MSI-X table. */
 static const struct rule msi_rules[] = {
-    IOCTL(KVM_SIGNAL_MSI, "virtio MSI-X messages (no GSI routing: one ioctl per message)"),
+    IOCTL(KVM_SET_GSI_ROUTING, "virtio MSI-X: a vector's address/data as the guest programs "
+                               "them, on the GSI of its irqfd"),
 };
 
 /* virtio-blk's io_uring, from two kinds of thread: a queue's own thread
@@ -320,7 +322,7 @@ static const struct group vcpu_groups[] = {
     SANITIZER_GROUPS
 };
 static const struct group device_groups[] = {
-    GROUP(common_rules), GROUP(device_rules), GROUP(msi_rules), GROUP(uring_rules),
+    GROUP(common_rules), GROUP(device_rules), GROUP(uring_rules),
     GROUP(no_open_rules),
     SANITIZER_GROUPS
 };

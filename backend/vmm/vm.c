@@ -34,12 +34,14 @@
 #include "vmm/chardev.h"
 #include "vmm/error.h"
 #include "vmm/log.h"
+#include "vmm/msi.h"
 #include "vmm/vcpu.h"
 
 struct vm {
     const struct hv_ops *ops;
     hv *hv;
     hv_vm *hv_vm;
+    msi_router *msi;           /* created with the first MSI source */
     const struct vm_config *cfg;
     guest_mem *mem;
     iobus *pio;
@@ -231,12 +233,11 @@ int vm_register_ioeventfd(vm *vm, int fd, uint64_t addr, uint32_t len, GError **
     return vm->ops->vm_register_ioeventfd(vm->hv_vm, fd, addr, len, false, -1, error);
 }
 
-void vm_signal_msi(vm *vm, uint64_t addr, uint32_t data)
+vm_msi *vm_msi_new(vm *vm, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-
-    if (vm->ops->vm_signal_msi(vm->hv_vm, addr, data, &error) < 0)
-        log_warning("%s", error->message);
+    if (!vm->msi)
+        vm->msi = msi_router_new(vm->ops, vm->hv_vm);
+    return msi_router_add(vm->msi, error);
 }
 
 guest_mem *vm_guest_mem(vm *vm)
@@ -484,6 +485,7 @@ static void vm_free(vm *vm)
     virtio_console_free(vm->console);
     virtio_rng_free(vm->rng);
     pci_host_free(vm->pci);
+    msi_router_free(vm->msi);
     rtc_free(vm->rtc);
     i8042_free(vm->i8042);
     serial_free(vm->serial);

@@ -34,5 +34,7 @@ GMainContext *vm_main_context(vm *vm);
 /* Guest writes of len bytes (any value) at MMIO addr signal the eventfd fd in the
  * hypervisor, without an exit to skiff. */
 int vm_register_ioeventfd(vm *vm, int fd, uint64_t addr, uint32_t len, GError **error);
-/* Deliver one MSI (address/data as the guest programmed them). Safe from any thread. */
-void vm_signal_msi(vm *vm, uint64_t addr, uint32_t data);
+/* An MSI message source (one MSI-X vector) routed through an irqfd: see
+ * vmm/msi.h for vm_msi_set / vm_msi_fire / vm_msi_free. */
+typedef struct vm_msi vm_msi;
+vm_msi *vm_msi_new(vm *vm, GError **error);
