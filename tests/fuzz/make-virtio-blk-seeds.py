@@ -12,6 +12,10 @@ import os
 import struct
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seedlib import write_seeds  # noqa: E402
+
 NEXT, WRITE, INDIRECT = 1, 2, 4
 DESC, AVAIL = 0x0, 0x400
 T_IN, T_OUT, T_FLUSH, T_GET_ID, T_DISCARD, T_WRITE_ZEROES = 0, 1, 4, 8, 11, 13
@@ -134,14 +138,5 @@ SEEDS = {
 }
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "virtio-blk")
-    os.makedirs(out, exist_ok=True)
-    for name, make in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(make().data())
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("virtio-blk", SEEDS)

@@ -11,6 +11,10 @@ import os
 import struct
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seedlib import write_seeds  # noqa: E402
+
 NEXT, WRITE = 1, 2
 DESC, AVAIL, USED = 0x100, 0x800, 0xa00
 TX, RX, CTRL, ALL = 0, 1, 2, 3
@@ -108,14 +112,5 @@ SEEDS = {
 }
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "virtio-net")
-    os.makedirs(out, exist_ok=True)
-    for name, make in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(make().data())
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("virtio-net", SEEDS)

@@ -175,40 +175,7 @@ uint32_t virtio_submit(struct virtio_guest_dev *d, struct vring_desc *chain, uns
 
 void virtio_finish_queues(struct virtio_guest_dev *d, struct virtio_guest_queue *qs, unsigned n)
 {
-    uint64_t c = d->common;
-
-    mmio_write32(c + C_GFSELECT, 0);
-    mmio_write32(c + C_GF, 0);
-    mmio_write32(c + C_GFSELECT, 1);
-    mmio_write32(c + C_GF, 1);
-    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
-    GUEST_CHECK(rd8(c + C_STATUS) & ST_FEATURES_OK);
-
-    for (unsigned i = 0; i < n; i++) {
-        struct virtio_guest_queue *q = &qs[i];
-
-        memset(q, 0, sizeof(*q));
-        wr16(c + C_Q_SELECT, (uint16_t)i);
-        q->size = rd16(c + C_Q_SIZE);
-        GUEST_CHECK(q->size != 0);
-        if (q->size > VIRTIO_GQ_SIZE) {
-            wr16(c + C_Q_SIZE, VIRTIO_GQ_SIZE);
-            q->size = VIRTIO_GQ_SIZE;
-        }
-        GUEST_CHECK(rd16(c + C_Q_SIZE) == q->size);
-        wr16(c + C_Q_MSIX, 0xffff);    /* no interrupts: we poll */
-        mmio_write32(c + C_Q_DESC, (uint32_t)(uintptr_t)q->desc);
-        mmio_write32(c + C_Q_DESC + 4, 0);
-        mmio_write32(c + C_Q_DRIVER, (uint32_t)(uintptr_t)&q->avail);
-        mmio_write32(c + C_Q_DRIVER + 4, 0);
-        mmio_write32(c + C_Q_DEVICE, (uint32_t)(uintptr_t)&q->used);
-        mmio_write32(c + C_Q_DEVICE + 4, 0);
-        wr16(c + C_Q_ENABLE, 1);
-        GUEST_CHECK(rd16(c + C_Q_ENABLE) == 1);
-        q->notify = d->notify + (uint64_t)rd16(c + C_Q_NOFF) * d->notify_mult;
-    }
-    wr8(c + C_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
-    GUEST_CHECK(rd8(c + C_STATUS) == (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK));
+    virtio_finish_queues_features(d, 0, qs, n);
 }
 
 void virtio_queue_post(struct virtio_guest_queue *q, const struct vring_desc *chain, unsigned n)
