@@ -91,16 +91,18 @@ vm_msi *msi_router_add(msi_router *r, GError **error)
 
 void vm_msi_set(vm_msi *m, uint64_t addr, uint32_t data)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->r->lock);
-    struct hv_msi_route *e = find(m->r, m->gsi);
     g_autoptr(GError) error = NULL;
+    struct hv_msi_route *e;
 
-    if (!e || (e->addr == addr && e->data == data))
-        return;
-    e->addr = addr;
-    e->data = data;
-    if (commit(m->r, &error) < 0)
-        log_warning(_("MSI route of GSI %u: %s"), m->gsi, error->message);
+    g_mutex_lock(&m->r->lock);
+    e = find(m->r, m->gsi);
+    if (e && (e->addr != addr || e->data != data)) {
+        e->addr = addr;
+        e->data = data;
+        if (commit(m->r, &error) < 0)
+            log_warning(_("MSI route of GSI %u: %s"), m->gsi, error->message);
+    }
+    g_mutex_unlock(&m->r->lock);
 }
 
 void vm_msi_fire(vm_msi *m)
