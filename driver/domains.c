@@ -246,7 +246,8 @@ static int check_flags(unsigned flags, unsigned allowed, GError **error)
 
 /* Parses and checks that skiff can run it, so that what it cannot is
  * refused at define time rather than at the first start. */
-static domain_def *parse_runnable(const char *xml, unsigned flags, GError **error)
+static domain_def *parse_runnable(domain_manager *dm, const char *xml, unsigned flags,
+                                  GError **error)
 {
     g_autoptr(domain_def) def = NULL;
     g_autofree char *json = NULL;
@@ -256,6 +257,9 @@ static domain_def *parse_runnable(const char *xml, unsigned flags, GError **erro
     def = domain_def_parse_string(xml, flags, error);
     if (!def)
         return NULL;
+    /* As libvirt's drivers do: the definition names the emulator it runs with. */
+    if (!def->emulator)
+        def->emulator = g_strdup(dm->paths.skiff_path);
     json = domain_def_to_vm_config_json(def, error);
     if (!json)
         return NULL;
@@ -265,7 +269,7 @@ static domain_def *parse_runnable(const char *xml, unsigned flags, GError **erro
 domain *domain_manager_define(domain_manager *dm, const char *xml, unsigned flags,
                               GError **error)
 {
-    g_autoptr(domain_def) def = parse_runnable(xml, flags, error);
+    g_autoptr(domain_def) def = parse_runnable(dm, xml, flags, error);
     domain *dom;
 
     if (!def || find_existing(dm, def, &dom, error) < 0)
@@ -591,7 +595,7 @@ int domain_start(domain *dom, GError **error)
 domain *domain_manager_create_xml(domain_manager *dm, const char *xml, unsigned flags,
                                   GError **error)
 {
-    g_autoptr(domain_def) def = parse_runnable(xml, flags, error);
+    g_autoptr(domain_def) def = parse_runnable(dm, xml, flags, error);
     domain *dom;
 
     if (!def || find_existing(dm, def, &dom, error) < 0)

@@ -7,7 +7,9 @@ packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3 gett
 libglib2.0-dev libjson-glib-dev libxml2-dev libseccomp-dev libfdt-dev liburing-dev
 libtirpc-dev rpcsvc-proto check acpica-tools qemu-system-x86 busybox-static cpio zstd
 xz-utils kmod binutils procps python3-yaml e2fsprogs
-libvirt-dev libvirt-clients python3-libvirt libsystemd-dev systemd"
+libvirt-dev libvirt-clients python3-libvirt libsystemd-dev systemd
+virt-manager xvfb imagemagick python3-dogtail xdotool dbus-daemon at-spi2-core
+fonts-dejavu-core"
 
 missing=""
 for p in $packages; do

@@ -238,6 +238,33 @@ START_TEST(wire_sizes)
 }
 END_TEST
 
+/* What `virsh domcapabilities --virttype kvm` sends: three absent strings,
+ * the virtualization type, the flags. */
+START_TEST(domcaps_args_decode)
+{
+    static const uint8_t body[] = {
+        0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,
+        0, 0, 0, 1,  0, 0, 0, 3,  'k', 'v', 'm', 0,
+        0, 0, 0, 0,
+    };
+    const struct rpc_proc_desc *desc = rpc_proc_lookup(SKIFF_PROC_CONNECT_GET_DOMAIN_CAPABILITIES);
+    skiff_connect_get_domain_capabilities_args args = { 0 };
+
+    ck_assert_ptr_nonnull(desc);
+    ck_assert_int_eq(rpc_xdr_decode(body, sizeof(body), desc->args_filter, &args, NULL), 0);
+    ck_assert_ptr_null(args.emulatorbin);
+    ck_assert_ptr_null(args.arch);
+    ck_assert_ptr_null(args.machine);
+    ck_assert_ptr_nonnull(args.virttype);
+    ck_assert_str_eq(*args.virttype, "kvm");
+    ck_assert_uint_eq(args.flags, 0);
+    rpc_xdr_free(desc->args_filter, &args);
+    /* One byte short: refused. */
+    memset(&args, 0, sizeof(args));
+    ck_assert_int_eq(rpc_xdr_decode(body, sizeof(body) - 1, desc->args_filter, &args, NULL), -1);
+}
+END_TEST
+
 START_TEST(encode_over_limit)
 {
     struct rpc_header hdr = { 0x20008086, 1, 7, RPC_TYPE_REPLY, 1, RPC_STATUS_OK };
@@ -395,6 +422,14 @@ START_TEST(proc_table_consistent)
     ck_assert_ptr_nonnull(rpc_proc_lookup(201));     /* OPEN_CONSOLE */
     ck_assert_ptr_nonnull(rpc_proc_lookup(316));     /* event callbacks */
     ck_assert_ptr_nonnull(rpc_proc_lookup(317));
+    ck_assert_ptr_nonnull(rpc_proc_lookup(342));     /* domain capabilities (virt-manager) */
+    ck_assert(rpc_proc_lookup(342)->flags & RPC_PROC_READONLY);
+    /* virt-manager asks for storage pools (281, 77), networks (52) and node
+     * devices (111) and copes with NO_SUPPORT. */
+    ck_assert_ptr_null(rpc_proc_lookup(281));
+    ck_assert_ptr_null(rpc_proc_lookup(77));
+    ck_assert_ptr_null(rpc_proc_lookup(52));
+    ck_assert_ptr_null(rpc_proc_lookup(111));
     /* Events are messages the daemon sends: never a call it answers. */
     ck_assert_ptr_null(rpc_proc_lookup(318));
     ck_assert(!(rpc_proc_lookup(201)->flags & RPC_PROC_READONLY));
@@ -419,6 +454,7 @@ static Suite *rpc_packet_suite(void)
     tcase_add_test(tc, empty_reply);
     tcase_add_test(tc, error_body_bytes);
     tcase_add_test(tc, wire_sizes);
+    tcase_add_test(tc, domcaps_args_decode);
     tcase_add_test(tc, encode_over_limit);
     tcase_add_test(tc, reader_splits_stream);
     tcase_add_test(tc, reader_bad_length);
