@@ -166,6 +166,28 @@ def test_console_survives_reboot(a, tmp):
         v.ok("destroy", "boots")
 
 
+def test_virtio_console(a, tmp):
+    """A domain whose only console is a virtio one: virsh console reaches it."""
+    with Daemon(a, tmp) as d:
+        v = Virsh(d.uri, home(tmp))
+        v.ok("define", write_xml(tmp, "vc.xml", domain_xml(a, "vconsole", name="vcon",
+                                                          uuid=uuid.uuid4())))
+        v.ok("start", "vcon")
+        c = Console(d.uri, home(tmp), "vcon")
+        try:
+            c.read_until(b"hello from virtio-console")
+            c.wait_raw()
+            c.type(b"through virsh\n")
+            c.read_until(b"console got: through virsh")
+            c.type(b"quit\n")
+            c.wait()
+        finally:
+            c.close()
+        v.wait_state("vcon", "shut off")
+        check(v.domstate("vcon", reason=True) == "shut off (shutdown)",
+              f"virtio-console guest: {v.domstate('vcon', reason=True)}")
+
+
 def test_force_takes_over(a, tmp):
     """A second virsh console is refused while one is open; with --force it
     takes the console and the first session ends."""
@@ -268,5 +290,6 @@ def test_python_stream(a, tmp):
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_round_trip_and_escape, test_console_survives_reboot,
+                        test_virtio_console,
                         test_force_takes_over, test_refusals,
                         test_python_stream], parse_args()))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Serial input: echoes every line it reads on COM1 as "echo: LINE" until the line "quit". */
+/* Serial input: echoes every line it reads on COM1 as "echo: LINE" (CRLF-ended, for
+ * terminals) until the line "quit". */
 #include "guest.h"
 
 #define COM1 0x3f8
@@ -18,7 +19,7 @@ int guest_main(void)
     static char line[LINE_MAX + 1];
     size_t len = 0;
 
-    serial_puts("echo ready\n");
+    serial_puts("echo ready\r\n");
     for (;;) {
         char c = serial_getc();
 
@@ -35,7 +36,7 @@ int guest_main(void)
             return 0;
         serial_puts("echo: ");
         serial_puts(line);
-        serial_putc('\n');
+        serial_puts("\r\n");     /* a terminal's new line, not a staircase */
         len = 0;
     }
 }
