@@ -35,6 +35,9 @@
  * guest reads is aborted rather than buffered without end. */
 #define MAX_PENDING_INPUT (1024 * 1024)
 #define PAUSED_RETRY_MS 20
+/* Ended streams wait for the client's finish; a client that never sends it
+ * (or opens consoles in a loop) may not grow the list without end. */
+#define MAX_STREAMS_PER_CONN 64
 
 struct console_stream {
     struct rpc_conn *conn;
@@ -66,8 +69,8 @@ static void stream_free(console_stream *s)
         return;
     if (streams && g_hash_table_lookup(streams, s->pty) == s)
         g_hash_table_remove(streams, s->pty);
-    if (s->conn && s->conn->console == s)
-        s->conn->console = NULL;
+    if (s->conn)
+        s->conn->consoles = g_list_remove(s->conn->consoles, s);
     source_drop(&s->in_source);
     source_drop(&s->out_source);
     source_drop(&s->retry);
@@ -218,15 +221,26 @@ static int stream_write(console_stream *s, const uint8_t *data, size_t len)
     return 0;
 }
 
+static console_stream *find_stream(struct rpc_conn *conn, int32_t proc, uint32_t serial)
+{
+    for (GList *l = conn->consoles; l; l = l->next) {
+        console_stream *s = l->data;
+
+        if (s->proc == proc && s->serial == serial)
+            return s;
+    }
+    return NULL;
+}
+
 int console_stream_input(struct rpc_conn *conn, const struct rpc_header *hdr,
                          const uint8_t *body, size_t body_len, GBytes **reply)
 {
-    console_stream *s = conn->console;
+    console_stream *s = find_stream(conn, hdr->proc, hdr->serial);
     struct rpc_header ack;
 
     *reply = NULL;
     /* Data racing with the end of a stream (ours, or one we aborted) is stale. */
-    if (!s || hdr->proc != s->proc || hdr->serial != s->serial) {
+    if (!s) {
         log_debug("client pid %d: stream packet for proc %d serial %u ignored", (int)conn->pid,
                   hdr->proc, hdr->serial);
         return 0;
@@ -252,9 +266,10 @@ int console_stream_input(struct rpc_conn *conn, const struct rpc_header *hdr,
 
 void console_conn_closed(struct rpc_conn *conn)
 {
-    console_stream *s = conn->console;
+    while (conn->consoles) {
+        console_stream *s = conn->consoles->data;
 
-    if (s) {
+        conn->consoles = g_list_delete_link(conn->consoles, conn->consoles);
         s->conn = NULL;     /* gone: nothing more to send it */
         stream_free(s);
     }
@@ -314,12 +329,21 @@ static int proc_open_console(struct rpc_conn *conn, void *args, void *ret, GErro
                        _("Active console session exists for this domain"));
         return -1;
     }
-    if (conn->console && conn->console->ended)
-        stream_free(conn->console);
-    if (conn->console && conn->console != old) {
-        virt_error_set(error, VIR_ERR_OPERATION_INVALID,
-                       _("this connection has a console stream open already"));
+    if (find_stream(conn, SKIFF_PROC_DOMAIN_OPEN_CONSOLE, conn->call_serial)) {
+        virt_error_set(error, VIR_ERR_RPC, _("a stream with serial %u is open already"),
+                       conn->call_serial);
         return -1;
+    }
+    if (g_list_length(conn->consoles) >= MAX_STREAMS_PER_CONN) {
+        virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+                       _("too many console streams on this connection (%d)"),
+                       MAX_STREAMS_PER_CONN);
+        return -1;
+    }
+    /* This client forcing its own console again: its old stream just goes. */
+    if (old && old->conn == conn) {
+        stream_free(old);
+        old = NULL;
     }
     fd = open_pty(pty, error);
     if (fd < 0)
@@ -335,7 +359,7 @@ static int proc_open_console(struct rpc_conn *conn, void *args, void *ret, GErro
     s->serial = conn->call_serial;
     s->pending = g_byte_array_new();
     g_hash_table_insert(streams, s->pty, s);
-    conn->console = s;
+    conn->consoles = g_list_prepend(conn->consoles, s);
     watch_input(s);
     log_debug("client pid %d: console %s open (serial %u)", (int)conn->pid, pty, s->serial);
     return 0;

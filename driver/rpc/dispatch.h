@@ -49,7 +49,7 @@ struct rpc_conn {
     /* Bytes queued for the client and not sent yet: streams pause above
      * RPC_OUT_PAUSE rather than let a slow reader grow the queue. */
     size_t (*queued)(struct rpc_conn *conn);
-    console_stream *console;        /* the console stream it has open (driver/console.c) */
+    GList *consoles;                /* console_stream *: its open streams (driver/console.c) */
     uint32_t call_serial;           /* the serial of the call being handled (streams use it) */
 };
 

@@ -247,45 +247,54 @@ def test_refusals(a, tmp):
         v.wait_state("echo3", "shut off")
 
 
+def recv_until(st, got, marker):
+    """Stream bytes until marker is among them: all bytes so far."""
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while marker not in got:
+        check(time.monotonic() < deadline, f"stream: no {marker!r}; got {got!r}")
+        chunk = st.recv(4096)
+        if chunk == -2:         # no data yet (a blocking stream never says so)
+            continue
+        check(isinstance(chunk, bytes) and chunk, f"stream ended: {chunk!r}")
+        got += chunk
+    return got
+
+
 def test_python_stream(a, tmp):
-    """python-libvirt: openConsole + stream send/recv, finish."""
+    """python-libvirt: openConsole + stream send/recv, finish, abort; two
+    consoles of two domains open at once on one connection (virt-manager
+    opens one per window)."""
     with Daemon(a, tmp) as d:
         v = Virsh(d.uri, home(tmp))
         start_echo(a, tmp, d, v, "echo4")
+        start_echo(a, tmp, d, v, "echo5")
         conn = libvirt.open(d.uri)
         try:
-            dom = conn.lookupByName("echo4")
-            st = conn.newStream(0)
-            dom.openConsole(None, st, 0)
-            got = b""
-
-            def recv_until(marker):
-                nonlocal got
-                deadline = time.monotonic() + WAIT_TIMEOUT
-                while marker not in got:
-                    check(time.monotonic() < deadline, f"stream: no {marker!r}; got {got!r}")
-                    chunk = st.recv(4096)
-                    if chunk == -2:
-                        time.sleep(0.01)
-                        continue
-                    check(isinstance(chunk, bytes) and chunk, f"stream ended: {chunk!r}")
-                    got += chunk
-
-            recv_until(b"echo ready")
-            st.send(b"from python\n")
-            recv_until(b"echo: from python")
-            st.finish()
+            dom4 = conn.lookupByName("echo4")
+            dom5 = conn.lookupByName("echo5")
+            st4 = conn.newStream(0)
+            dom4.openConsole(None, st4, 0)
+            st5 = conn.newStream(0)
+            dom5.openConsole(None, st5, 0)
+            got4 = recv_until(st4, b"", b"echo ready")
+            got5 = recv_until(st5, b"", b"echo ready")
+            st5.send(b"to five\n")
+            st4.send(b"to four\n")
+            got4 = recv_until(st4, got4, b"echo: to four")
+            got5 = recv_until(st5, got5, b"echo: to five")
+            check(b"five" not in got4 and b"four" not in got5, "the two streams crossed")
+            st4.finish()
+            st5.abort()
             # A new stream on the same connection after the first finished.
-            st2 = conn.newStream(0)
-            dom.openConsole("serial0", st2, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
-            st2.send(b"again\n")
-            got = b""
-            st = st2
-            recv_until(b"echo: again")
-            st2.abort()
+            st = conn.newStream(0)
+            dom4.openConsole("serial0", st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+            st.send(b"again\n")
+            recv_until(st, b"", b"echo: again")
+            st.abort()
         finally:
             conn.close()
         v.ok("destroy", "echo4")
+        v.ok("destroy", "echo5")
 
 
 if __name__ == "__main__":
