@@ -20,35 +20,9 @@
 #include "driver/backend.h"
 #include "driver/bridge-tap.h"
 #include "driver/domain-store.h"
+#include "driver/domains-priv.h"
 #include "xml/virt-error.h"
 
-struct domain {
-    int refs;
-    domain_manager *dm;     /* NULL once the domain has left the manager */
-    char *name;
-    uint8_t uuid[16];
-    domain_def *def;
-    domain_def *live;       /* non-NULL exactly while active */
-    backend *backend;
-    bool persistent;
-    bool autostart;
-    int id;
-    int state;
-    int reason;
-    int guest_stop;         /* VIR_DOMAIN_SHUTOFF_SHUTDOWN/_CRASHED announced by the guest, or -1 */
-};
-
-struct domain_manager {
-    struct driver_paths paths;
-    GMainContext *ctx;
-    GHashTable *by_name;    /* name → domain (the manager's reference) */
-    GHashTable *by_uuid;    /* the domain's own uuid bytes → domain (borrowed) */
-    domain_event_fn event_fn;
-    void *event_opaque;
-    int next_id;
-};
-
-static const struct backend_callbacks backend_callbacks;
 
 /* ---- objects ---- */
 
@@ -86,7 +60,7 @@ static gboolean uuid_equal(gconstpointer a, gconstpointer b)
     return memcmp(a, b, 16) == 0;
 }
 
-static void emit(domain *dom, int event, int detail)
+void domain_emit(domain *dom, int event, int detail)
 {
     domain_manager *dm = dom->dm;
 
@@ -94,7 +68,7 @@ static void emit(domain *dom, int event, int detail)
         dm->event_fn(dm->event_opaque, dom, event, detail);
 }
 
-static domain *domain_add(domain_manager *dm, domain_def *def, bool persistent)
+domain *domain_add(domain_manager *dm, domain_def *def, bool persistent)
 {
     domain *dom = g_new0(domain, 1);
 
@@ -113,7 +87,7 @@ static domain *domain_add(domain_manager *dm, domain_def *def, bool persistent)
     return dom;
 }
 
-static void domain_remove(domain *dom)
+void domain_remove(domain *dom)
 {
     domain_manager *dm = dom->dm;
 
@@ -279,13 +253,13 @@ domain *domain_manager_define(domain_manager *dm, const char *xml, unsigned flag
         return NULL;
     if (!dom) {
         dom = domain_add(dm, g_steal_pointer(&def), true);
-        emit(dom, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED);
+        domain_emit(dom, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED);
         return dom;
     }
     domain_def_free(dom->def);
     dom->def = g_steal_pointer(&def);
     dom->persistent = true;
-    emit(dom, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_UPDATED);
+    domain_emit(dom, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_UPDATED);
     return dom;
 }
 
@@ -302,7 +276,7 @@ int domain_manager_undefine(domain_manager *dm, domain *dom, GError **error)
     if (domain_store_remove(dm->paths.config_dir, dom->name, error) < 0)
         return -1;
     dom->persistent = false;
-    emit(dom, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    domain_emit(dom, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
     if (!dom->live)
         domain_remove(dom);
     return 0;
@@ -458,13 +432,6 @@ static int not_running(GError **error)
     return -1;
 }
 
-static void remove_state(domain_manager *dm, const char *name)
-{
-    g_autofree char *path = backend_run_path(dm->paths.run_dir, name, ".state");
-
-    unlink(path);
-}
-
 /* Ends skiff and moves the domain to SHUTOFF with reason. A transient domain
  * leaves the manager: dom may be freed on return. */
 static void domain_stop(domain *dom, bool graceful, int reason)
@@ -472,40 +439,15 @@ static void domain_stop(domain *dom, bool graceful, int reason)
     backend_stop(g_steal_pointer(&dom->backend), graceful, shutoff_reason_name(reason));
     bridge_tap_release(dom->live);
     if (dom->dm)
-        remove_state(dom->dm, dom->name);
+        domain_remove_state(dom->dm, dom->name);
     g_clear_pointer(&dom->live, domain_def_free);
     dom->id = -1;
     dom->state = VIR_DOMAIN_SHUTOFF;
     dom->reason = reason;
     dom->guest_stop = -1;
-    emit(dom, VIR_DOMAIN_EVENT_STOPPED, stopped_detail(reason));
+    domain_emit(dom, VIR_DOMAIN_EVENT_STOPPED, stopped_detail(reason));
     if (!dom->persistent)
         domain_remove(dom);
-}
-
-/* What a later daemon needs to take the domain over (domain_manager_reconnect):
- * <run_dir>/<name>.state next to the live XML. */
-static int write_state(domain *dom, GError **error)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autofree char *path = backend_run_path(dom->dm->paths.run_dir, dom->name, ".state");
-    g_autofree char *text = NULL;
-    g_autoptr(GPtrArray) taps = g_ptr_array_new();
-    gsize len;
-
-    g_key_file_set_integer(kf, "domain", "id", dom->id);
-    g_key_file_set_integer(kf, "domain", "reason", dom->reason);
-    g_key_file_set_int64(kf, "skiff", "pid", backend_pid(dom->backend));
-    g_key_file_set_uint64(kf, "skiff", "start_time", backend_start_time(dom->backend));
-    for (guint i = 0; i < dom->live->nets->len; i++) {
-        const struct domain_net *n = dom->live->nets->pdata[i];
-
-        g_ptr_array_add(taps, n->target_dev ? n->target_dev : "");
-        g_ptr_array_add(taps, n->tap_created ? "created" : "");
-    }
-    g_key_file_set_string_list(kf, "domain", "taps", (const char *const *)taps->pdata, taps->len);
-    text = g_key_file_to_data(kf, &len, NULL);
-    return domain_store_write_atomic(path, text, len, 0600, error);
 }
 
 static int write_live_xml(domain *dom, GError **error)
@@ -533,7 +475,7 @@ static int refresh_live(domain *dom, GError **error)
     return write_live_xml(dom, error);
 }
 
-static void refresh_live_or_warn(domain *dom)
+void domain_refresh_live_or_warn(domain *dom)
 {
     g_autoptr(GError) error = NULL;
 
@@ -556,7 +498,7 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
         .log_dir = dm->paths.log_dir,
         .vm_config_json = json,
         .ctx = dm->ctx,
-        .callbacks = &backend_callbacks,
+        .callbacks = &domain_backend_callbacks,
         .opaque = dom,
     };
 
@@ -568,10 +510,10 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
     dom->live = g_steal_pointer(&live);
     dom->id = dm->next_id++;
     dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
-    if (refresh_live(dom, error) < 0 || write_state(dom, error) < 0) {
+    if (refresh_live(dom, error) < 0 || domain_write_state(dom, error) < 0) {
         backend_stop(g_steal_pointer(&dom->backend), false, "failed");
         bridge_tap_release(dom->live);
-        remove_state(dm, dom->name);
+        domain_remove_state(dm, dom->name);
         g_clear_pointer(&dom->live, domain_def_free);
         dom->id = -1;
         dom->reason = VIR_DOMAIN_SHUTOFF_FAILED;
@@ -579,7 +521,7 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
     }
     dom->state = VIR_DOMAIN_RUNNING;
     dom->guest_stop = -1;
-    emit(dom, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    domain_emit(dom, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
     return 0;
 }
 
@@ -649,7 +591,7 @@ int domain_reboot(domain *dom, GError **error)
     dom->state = VIR_DOMAIN_RUNNING;
     dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
     if (was == VIR_DOMAIN_PAUSED)
-        emit(dom, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+        domain_emit(dom, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
     /* The pty is refreshed on skiff's vm/rebooted event. */
     return 0;
 }
@@ -664,7 +606,7 @@ int domain_suspend(domain *dom, GError **error)
         return -1;
     dom->state = VIR_DOMAIN_PAUSED;
     dom->reason = VIR_DOMAIN_PAUSED_USER;
-    emit(dom, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    domain_emit(dom, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return 0;
 }
 
@@ -678,13 +620,13 @@ int domain_resume(domain *dom, GError **error)
         return -1;
     dom->state = VIR_DOMAIN_RUNNING;
     dom->reason = VIR_DOMAIN_RUNNING_UNPAUSED;
-    emit(dom, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    domain_emit(dom, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
     return 0;
 }
 
 /* The VM is off inside skiff: the guest powered off, crashed, or a reset
  * could not restart it. on_poweroff / on_crash decide. */
-static void vm_ended(domain *dom)
+void domain_vm_ended(domain *dom)
 {
     int reason = dom->guest_stop >= 0 ? dom->guest_stop : VIR_DOMAIN_SHUTOFF_FAILED;
     enum domain_lifecycle_action action = reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN
@@ -698,11 +640,11 @@ static void vm_ended(domain *dom)
         if (reason == VIR_DOMAIN_SHUTOFF_CRASHED) {
             dom->state = VIR_DOMAIN_CRASHED;
             dom->reason = VIR_DOMAIN_CRASHED_PANICKED;
-            emit(dom, VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED);
+            domain_emit(dom, VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED);
         } else {
             dom->state = VIR_DOMAIN_PAUSED;
             dom->reason = VIR_DOMAIN_PAUSED_SHUTTING_DOWN;
-            emit(dom, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+            domain_emit(dom, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
         }
         return;
     }
@@ -711,7 +653,7 @@ static void vm_ended(domain *dom)
         return;
     }
     /* Restart in the same skiff: same id, a fresh VM from the same config. */
-    emit(dom, VIR_DOMAIN_EVENT_STOPPED, stopped_detail(reason));
+    domain_emit(dom, VIR_DOMAIN_EVENT_STOPPED, stopped_detail(reason));
     dom->guest_stop = -1;
     if (backend_call(dom->backend, "vm.boot", &error) < 0) {
         g_warning(_("domain %s: cannot restart: %s"), dom->name, error->message);
@@ -720,8 +662,8 @@ static void vm_ended(domain *dom)
     }
     dom->state = VIR_DOMAIN_RUNNING;
     dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
-    refresh_live_or_warn(dom);
-    emit(dom, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    domain_refresh_live_or_warn(dom);
+    domain_emit(dom, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
 }
 
 static void on_backend_event(void *opaque, enum backend_event event, const char *detail)
@@ -732,7 +674,7 @@ static void on_backend_event(void *opaque, enum backend_event event, const char 
     case BACKEND_EVENT_GUEST_SHUTDOWN:
         dom->guest_stop = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
         /* As libvirt's QEMU driver: the guest's shutdown, then the stop. */
-        emit(dom, VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_GUEST);
+        domain_emit(dom, VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_GUEST);
         break;
     case BACKEND_EVENT_GUEST_PANIC:
         if (detail)
@@ -745,11 +687,11 @@ static void on_backend_event(void *opaque, enum backend_event event, const char 
             domain_stop(dom, true, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
         break;
     case BACKEND_EVENT_VM_SHUTDOWN:
-        vm_ended(dom);
+        domain_vm_ended(dom);
         break;
     case BACKEND_EVENT_VM_REBOOTED:
-        refresh_live_or_warn(dom);
-        emit(dom, DOMAIN_EVENT_REBOOT, 0);
+        domain_refresh_live_or_warn(dom);
+        domain_emit(dom, DOMAIN_EVENT_REBOOT, 0);
         break;
     }
 }
@@ -765,150 +707,10 @@ static void on_backend_exited(void *opaque, int wait_status)
     domain_stop(dom, false, reason);
 }
 
-static const struct backend_callbacks backend_callbacks = {
+const struct backend_callbacks domain_backend_callbacks = {
     .event = on_backend_event,
     .exited = on_backend_exited,
 };
-
-/* The live definition and state a previous daemon left for name; NULL with
- * the reason in error when they are unusable. */
-static domain_def *read_runtime(domain_manager *dm, const char *name, GKeyFile *kf,
-                                GError **error)
-{
-    g_autofree char *xml_path = backend_run_path(dm->paths.run_dir, name, ".xml");
-    g_autofree char *state_path = backend_run_path(dm->paths.run_dir, name, ".state");
-    g_autofree char *xml = NULL;
-    g_autoptr(domain_def) live = NULL;
-    g_auto(GStrv) taps = NULL;
-    gsize n_taps = 0;
-
-    if (!g_key_file_load_from_file(kf, state_path, G_KEY_FILE_NONE, error) ||
-        !g_file_get_contents(xml_path, &xml, NULL, error))
-        return NULL;
-    live = domain_def_parse_string(xml, 0, error);
-    if (!live)
-        return NULL;
-    if (strcmp(live->name, name)) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("%s names domain '%s'"),
-                    xml_path, live->name);
-        return NULL;
-    }
-    /* Tap names are live state the XML parser drops: the state file keeps them. */
-    taps = g_key_file_get_string_list(kf, "domain", "taps", &n_taps, NULL);
-    for (guint i = 0; taps && i < live->nets->len && 2 * i + 1 < n_taps; i++) {
-        struct domain_net *net = live->nets->pdata[i];
-
-        if (*taps[2 * i]) {
-            g_free(net->target_dev);
-            net->target_dev = g_strdup(taps[2 * i]);
-        }
-        net->tap_created = !strcmp(taps[2 * i + 1], "created");
-    }
-    return g_steal_pointer(&live);
-}
-
-static void remove_runtime(domain_manager *dm, const char *name)
-{
-    static const char *const suffixes[] = { ".state", ".xml", ".pid", ".api.sock" };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-        g_autofree char *path = backend_run_path(dm->paths.run_dir, name, suffixes[i]);
-
-        unlink(path);
-    }
-}
-
-/* Takes over one running domain, or reports it shut off (crashed) when its
- * skiff died while no daemon was watching. */
-static void reconnect_one(domain_manager *dm, const char *name)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autoptr(GError) error = NULL;
-    g_autoptr(domain_def) live = read_runtime(dm, name, kf, &error);
-    g_autofree char *state = NULL;
-    domain *dom;
-    struct backend_params params = {
-        .name = name,
-        .run_dir = dm->paths.run_dir,
-        .log_dir = dm->paths.log_dir,
-        .ctx = dm->ctx,
-        .callbacks = &backend_callbacks,
-    };
-    int id;
-
-    if (!live) {
-        g_warning(_("domain %s: cannot read its runtime state: %s"), name, error->message);
-        return;
-    }
-    dom = g_hash_table_lookup(dm->by_uuid, live->uuid);
-    if (dom && (strcmp(dom->name, name) || dom->live)) {
-        g_warning(_("domain %s: its runtime state names uuid of domain '%s'; ignored"), name,
-                  dom->name);
-        return;
-    }
-    if (!dom) {
-        if (g_hash_table_lookup(dm->by_name, name)) {
-            g_warning(_("domain %s: runtime state with another uuid; ignored"), name);
-            return;
-        }
-        /* Transient: known only from its runtime state. */
-        dom = domain_add(dm, domain_def_copy(live), false);
-    }
-    id = g_key_file_get_integer(kf, "domain", "id", NULL);
-    params.opaque = dom;
-    params.skiff_path = dm->paths.skiff_path;
-    dom->backend = backend_attach(&params,
-                                  (pid_t)g_key_file_get_int64(kf, "skiff", "pid", NULL),
-                                  g_key_file_get_uint64(kf, "skiff", "start_time", NULL),
-                                  &error);
-    if (dom->backend && backend_query_state(dom->backend, &state, &error) < 0)
-        g_clear_pointer(&dom->backend, backend_detach);
-    if (!dom->backend || id <= 0) {
-        g_message(_("domain %s: %s; it is shut off (crashed)"), name,
-                  error ? error->message : _("no domain id in its runtime state"));
-        bridge_tap_release(live);
-        remove_runtime(dm, name);
-        dom->state = VIR_DOMAIN_SHUTOFF;
-        dom->reason = VIR_DOMAIN_SHUTOFF_CRASHED;
-        emit(dom, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED);
-        if (!dom->persistent)
-            domain_remove(dom);
-        return;
-    }
-    dom->live = g_steal_pointer(&live);
-    dom->id = id;
-    dm->next_id = MAX(dm->next_id, id + 1);
-    dom->guest_stop = -1;
-    if (!strcmp(state, "Paused")) {
-        dom->state = VIR_DOMAIN_PAUSED;
-        dom->reason = VIR_DOMAIN_PAUSED_USER;
-    } else {
-        dom->state = VIR_DOMAIN_RUNNING;
-        dom->reason = g_key_file_get_integer(kf, "domain", "reason", NULL);
-    }
-    g_message(_("domain %s: reconnected to skiff (pid %d), state %s"), name,
-              (int)backend_pid(dom->backend), state);
-    refresh_live_or_warn(dom);
-    /* Off inside skiff already (the guest powered off while no daemon ran). */
-    if (strcmp(state, "Running") && strcmp(state, "Paused")) {
-        dom->guest_stop = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
-        vm_ended(dom);
-    }
-}
-
-void domain_manager_reconnect(domain_manager *dm)
-{
-    g_autoptr(GDir) dir = g_dir_open(dm->paths.run_dir, 0, NULL);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *f;
-
-    while (dir && (f = g_dir_read_name(dir))) {
-        if (g_str_has_suffix(f, ".state") && strlen(f) > strlen(".state"))
-            g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".state")));
-    }
-    for (guint i = 0; i < names->len; i++)
-        reconnect_one(dm, names->pdata[i]);
-}
 
 void domain_manager_autostart(domain_manager *dm)
 {
