@@ -18,6 +18,7 @@
 #include "devices/virtio-console.h"
 
 #include "testutil.h"
+#include "vring-bytes.h"
 
 #define MEM_SIZE (1u << 20)
 #define QSIZE 8
@@ -35,65 +36,33 @@ struct fake {
     struct virtio_console_port *port;
 };
 
-static void put16(struct fake *f, uint64_t gpa, uint16_t v)
-{
-    f->buf[gpa] = v & 0xff;
-    f->buf[gpa + 1] = v >> 8;
-}
-
-static void put32(struct fake *f, uint64_t gpa, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        f->buf[gpa + i] = (v >> (8 * i)) & 0xff;
-}
-
-static void put64(struct fake *f, uint64_t gpa, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        f->buf[gpa + i] = (v >> (8 * i)) & 0xff;
-}
-
-static uint16_t get16(struct fake *f, uint64_t gpa)
-{
-    return f->buf[gpa] | f->buf[gpa + 1] << 8;
-}
-
-static uint32_t get32(struct fake *f, uint64_t gpa)
-{
-    return (uint32_t)f->buf[gpa] | (uint32_t)f->buf[gpa + 1] << 8 |
-           (uint32_t)f->buf[gpa + 2] << 16 | (uint32_t)f->buf[gpa + 3] << 24;
-}
-
 /* A descriptor: le64 addr, le32 len, le16 flags, le16 next. */
 static void desc(struct fake *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
                  uint16_t next)
 {
-    put64(f, DESC_GPA + 16 * i, addr);
-    put32(f, DESC_GPA + 16 * i + 8, len);
-    put16(f, DESC_GPA + 16 * i + 12, flags);
-    put16(f, DESC_GPA + 16 * i + 14, next);
+    vring_desc_put(f->buf + DESC_GPA, i, addr, len, flags, next);
 }
 
 static void avail_add(struct fake *f, uint16_t head)
 {
-    put16(f, AVAIL_GPA + 4 + 2 * (f->avail_idx % QSIZE), head);
-    put16(f, AVAIL_GPA + 2, ++f->avail_idx);
+    le_put16(f->buf + AVAIL_GPA + 4 + 2 * (f->avail_idx % QSIZE), head);
+    le_put16(f->buf + AVAIL_GPA + 2, ++f->avail_idx);
 }
 
 static uint16_t used_idx(struct fake *f)
 {
-    return get16(f, USED_GPA + 2);
+    return le_get16(f->buf + USED_GPA + 2);
 }
 
 /* The used element i: id and len. */
 static uint32_t used_id(struct fake *f, unsigned i)
 {
-    return get32(f, USED_GPA + 4 + 8 * (i % QSIZE));
+    return le_get32(f->buf + USED_GPA + 4 + 8 * (i % QSIZE));
 }
 
 static uint32_t used_len(struct fake *f, unsigned i)
 {
-    return get32(f, USED_GPA + 4 + 8 * (i % QSIZE) + 4);
+    return le_get32(f->buf + USED_GPA + 4 + 8 * (i % QSIZE) + 4);
 }
 
 static struct fake *fake_new(void)
@@ -255,7 +224,7 @@ START_TEST(transmit_bad_ring)
     const char *reason = NULL;
 
     /* The available index runs more than the queue size ahead. */
-    put16(f, AVAIL_GPA + 2, QSIZE + 1);
+    le_put16(f->buf + AVAIL_GPA + 2, QSIZE + 1);
     ck_assert_int_eq(transmit(f, &reason), -1);
     ck_assert_ptr_nonnull(reason);
     ck_assert(f->q.broken);

@@ -32,6 +32,7 @@
 #include "vmm/vm.h"
 
 #include "testutil.h"
+#include "vring-bytes.h"
 
 #define HDR VIRTIO_NET_HDR_LEN
 #define MEM_SIZE (1u << 20)
@@ -59,22 +60,6 @@ struct seg {
     uint32_t len;
     bool write;
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static struct fake *fake_new(uint16_t size, bool vnet_hdr, bool mrg)
 {
@@ -112,20 +97,15 @@ static uint16_t add_chain(struct fake *f, const struct seg *segs, unsigned n)
 
     for (unsigned i = 0; i < n; i++) {
         uint16_t idx = (uint16_t)((head + i) % f->q.size);
-        uint8_t *d = f->buf + DESC_GPA + 16 * idx;
         uint16_t flags = (segs[i].write ? VIRTQ_DESC_F_WRITE : 0) |
                          (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
 
-        for (int b = 0; b < 8; b++)
-            d[b] = (uint8_t)(segs[i].gpa >> (8 * b));
-        for (int b = 0; b < 4; b++)
-            d[8 + b] = (uint8_t)(segs[i].len >> (8 * b));
-        put16(d + 12, flags);
-        put16(d + 14, (uint16_t)((idx + 1) % f->q.size));
+        vring_desc_put(f->buf + DESC_GPA, idx, segs[i].gpa, segs[i].len, flags,
+                       (uint16_t)((idx + 1) % f->q.size));
     }
     f->next_desc = (uint16_t)((head + n) % f->q.size);
-    put16(f->buf + AVAIL_GPA + 4 + 2 * (f->avail_idx % f->q.size), head);
-    put16(f->buf + AVAIL_GPA + 2, ++f->avail_idx);
+    le_put16(f->buf + AVAIL_GPA + 4 + 2 * (f->avail_idx % f->q.size), head);
+    le_put16(f->buf + AVAIL_GPA + 2, ++f->avail_idx);
     return head;
 }
 
@@ -138,17 +118,17 @@ static uint16_t add_buffer(struct fake *f, uint64_t gpa, uint32_t len)
 
 static uint16_t used_idx(const struct fake *f)
 {
-    return get16(f->buf + USED_GPA + 2);
+    return le_get16(f->buf + USED_GPA + 2);
 }
 
 static uint32_t used_id(const struct fake *f, unsigned i)
 {
-    return get32(f->buf + USED_GPA + 4 + 8 * (i % f->q.size));
+    return le_get32(f->buf + USED_GPA + 4 + 8 * (i % f->q.size));
 }
 
 static uint32_t used_len(const struct fake *f, unsigned i)
 {
-    return get32(f->buf + USED_GPA + 8 + 8 * (i % f->q.size));
+    return le_get32(f->buf + USED_GPA + 8 + 8 * (i % f->q.size));
 }
 
 static void fill(uint8_t *p, size_t len, unsigned seed)
@@ -337,7 +317,7 @@ START_TEST(rx_one_buffer)
     ck_assert_uint_eq(used_id(f, 0), head);
     ck_assert_uint_eq(used_len(f, 0), HDR + 200);
     ck_assert_uint_eq(b[0], 0);                 /* no GUEST_CSUM: no DATA_VALID */
-    ck_assert_uint_eq(get16(b + 10), 1);        /* num_buffers */
+    ck_assert_uint_eq(le_get16(b + 10), 1);        /* num_buffers */
     ck_assert_mem_eq(b + HDR, frame + HDR, 200);
     ck_assert_uint_eq(f->stats.rx_frames, 1);
     ck_assert_uint_eq(f->stats.rx_bytes, 200);
@@ -367,7 +347,7 @@ START_TEST(rx_adds_header_without_vnet_hdr)
     ck_assert_int_eq(run_rx(f), VIRTIO_NET_IO_WAIT_GUEST);
     ck_assert_uint_eq(used_len(f, 0), HDR + 200);
     ck_assert_mem_eq(b, zero, 10);
-    ck_assert_uint_eq(get16(b + 10), 1);
+    ck_assert_uint_eq(le_get16(b + 10), 1);
     ck_assert_mem_eq(b + HDR, frame, 200);
     fake_free(f);
 }
@@ -423,7 +403,7 @@ static void check_spread(struct fake *f, unsigned first_used, const uint8_t *fra
         memcpy(joined + off, f->buf + DATA_GPA + 0x1000 * id, lens[i]);
         off += lens[i];
     }
-    ck_assert_uint_eq(get16(joined + 10), 3);
+    ck_assert_uint_eq(le_get16(joined + 10), 3);
     ck_assert_mem_eq(joined + HDR, frame + HDR, total - HDR);
 }
 

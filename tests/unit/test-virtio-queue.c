@@ -11,6 +11,7 @@
 #include "devices/virtio-queue.h"
 
 #include "testutil.h"
+#include "vring-bytes.h"
 
 #define MEM_SIZE (1u << 20)
 #define DESC_GPA 0x1000u
@@ -26,43 +27,11 @@ struct fake {
     struct virtq_chain chain;
 };
 
-static void put16(struct fake *f, uint64_t gpa, uint16_t v)
-{
-    f->buf[gpa] = v & 0xff;
-    f->buf[gpa + 1] = v >> 8;
-}
-
-static void put32(struct fake *f, uint64_t gpa, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        f->buf[gpa + i] = (v >> (8 * i)) & 0xff;
-}
-
-static void put64(struct fake *f, uint64_t gpa, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        f->buf[gpa + i] = (v >> (8 * i)) & 0xff;
-}
-
-static uint16_t get16(struct fake *f, uint64_t gpa)
-{
-    return f->buf[gpa] | f->buf[gpa + 1] << 8;
-}
-
-static uint32_t get32(struct fake *f, uint64_t gpa)
-{
-    return (uint32_t)f->buf[gpa] | (uint32_t)f->buf[gpa + 1] << 8 |
-           (uint32_t)f->buf[gpa + 2] << 16 | (uint32_t)f->buf[gpa + 3] << 24;
-}
-
 /* A descriptor at table + 16 * i: le64 addr, le32 len, le16 flags, le16 next. */
 static void desc_at(struct fake *f, uint64_t table, unsigned i, uint64_t addr, uint32_t len,
                     uint16_t flags, uint16_t next)
 {
-    put64(f, table + 16 * i, addr);
-    put32(f, table + 16 * i + 8, len);
-    put16(f, table + 16 * i + 12, flags);
-    put16(f, table + 16 * i + 14, next);
+    vring_desc_put(f->buf + table, i, addr, len, flags, next);
 }
 
 static void desc(struct fake *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
@@ -74,13 +43,13 @@ static void desc(struct fake *f, unsigned i, uint64_t addr, uint32_t len, uint16
 /* The driver's side of "make available": ring entry, then idx. */
 static void avail_add(struct fake *f, uint16_t head)
 {
-    put16(f, AVAIL_GPA + 4 + 2 * (f->avail_idx % f->q.size), head);
-    put16(f, AVAIL_GPA + 2, ++f->avail_idx);
+    le_put16(f->buf + AVAIL_GPA + 4 + 2 * (f->avail_idx % f->q.size), head);
+    le_put16(f->buf + AVAIL_GPA + 2, ++f->avail_idx);
 }
 
 static uint16_t used_idx(struct fake *f)
 {
-    return get16(f, USED_GPA + 2);
+    return le_get16(f->buf + USED_GPA + 2);
 }
 
 static struct fake *fake_new(uint16_t size, bool event_idx)
@@ -143,8 +112,8 @@ START_TEST(good_chain)
 
     virtq_push(&f->q, f->gm, 3, 1);
     ck_assert_uint_eq(used_idx(f), 1);
-    ck_assert_uint_eq(get32(f, USED_GPA + 4), 3);
-    ck_assert_uint_eq(get32(f, USED_GPA + 8), 1);
+    ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 4), 3);
+    ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 8), 1);
     ck_assert(!f->q.broken);
     fake_free(f);
 }
@@ -200,8 +169,8 @@ START_TEST(wrapping)
         ck_assert_uint_eq(f->chain.in_bytes, round + 1);
         virtq_push(&f->q, f->gm, head, round);
         ck_assert_uint_eq(used_idx(f), (uint16_t)(0xfff0 + round + 1));
-        ck_assert_uint_eq(get32(f, USED_GPA + 4 + 8 * ((0xfff0 + round) % 4)), head);
-        ck_assert_uint_eq(get32(f, USED_GPA + 8 + 8 * ((0xfff0 + round) % 4)), round);
+        ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 4 + 8 * ((0xfff0 + round) % 4)), head);
+        ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 8 + 8 * ((0xfff0 + round) % 4)), round);
     }
     ck_assert_uint_eq(f->q.last_avail, (uint16_t)(0xfff0 + 40));
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 0);
@@ -228,7 +197,7 @@ START_TEST(many_chains)
     for (unsigned i = 0; i < 256; i++)
         virtq_push(&f->q, f->gm, i, 0);
     ck_assert_uint_eq(used_idx(f), 256);
-    ck_assert_uint_eq(get32(f, USED_GPA + 4 + 8 * 255), 255);
+    ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 4 + 8 * 255), 255);
     fake_free(f);
 }
 END_TEST
@@ -238,12 +207,12 @@ START_TEST(kick_suppression)
     struct fake *f = fake_new(8, false);
 
     ck_assert(!virtq_set_notify(&f->q, f->gm, false));
-    ck_assert_uint_eq(get16(f, USED_GPA), VIRTQ_USED_F_NO_NOTIFY);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA), VIRTQ_USED_F_NO_NOTIFY);
     desc(f, 0, DATA_GPA, 1, 0, 0);
     avail_add(f, 0);
     /* Re-enabling reports the chain that came in meanwhile. */
     ck_assert(virtq_set_notify(&f->q, f->gm, true));
-    ck_assert_uint_eq(get16(f, USED_GPA), 0);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA), 0);
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 1);
     ck_assert(!virtq_set_notify(&f->q, f->gm, true));
     fake_free(f);
@@ -251,19 +220,19 @@ START_TEST(kick_suppression)
     /* With EVENT_IDX, pop keeps avail_event at the next chain it wants. */
     f = fake_new(8, true);
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 0);
-    ck_assert_uint_eq(get16(f, USED_GPA + 4 + 8 * 8), 0);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA + 4 + 8 * 8), 0);
     desc(f, 0, DATA_GPA, 1, 0, 0);
     avail_add(f, 0);
     avail_add(f, 0);
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 1);
-    ck_assert_uint_eq(get16(f, USED_GPA + 4 + 8 * 8), 1);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA + 4 + 8 * 8), 1);
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 1);
-    ck_assert_uint_eq(get16(f, USED_GPA + 4 + 8 * 8), 2);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA + 4 + 8 * 8), 2);
     ck_assert(!virtq_set_notify(&f->q, f->gm, false));
     avail_add(f, 0);
     ck_assert_int_eq(virtq_pop(&f->q, f->gm, &f->chain), 1);
-    ck_assert_uint_eq(get16(f, USED_GPA + 4 + 8 * 8), 2);
-    ck_assert_uint_eq(get16(f, USED_GPA), 0);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA + 4 + 8 * 8), 2);
+    ck_assert_uint_eq(le_get16(f->buf + USED_GPA), 0);
     fake_free(f);
 }
 END_TEST
@@ -276,10 +245,10 @@ START_TEST(interrupt_suppression_flags)
     virtq_push(&f->q, f->gm, 0, 0);
     ck_assert(virtq_should_notify(&f->q, f->gm));
     ck_assert(!virtq_should_notify(&f->q, f->gm));      /* already told */
-    put16(f, AVAIL_GPA, VIRTQ_AVAIL_F_NO_INTERRUPT);
+    le_put16(f->buf + AVAIL_GPA, VIRTQ_AVAIL_F_NO_INTERRUPT);
     virtq_push(&f->q, f->gm, 1, 0);
     ck_assert(!virtq_should_notify(&f->q, f->gm));
-    put16(f, AVAIL_GPA, 0);
+    le_put16(f->buf + AVAIL_GPA, 0);
     virtq_push(&f->q, f->gm, 2, 0);
     ck_assert(virtq_should_notify(&f->q, f->gm));
     fake_free(f);
@@ -288,7 +257,7 @@ END_TEST
 
 static void set_used_event(struct fake *f, uint16_t v)
 {
-    put16(f, AVAIL_GPA + 4 + 2 * f->q.size, v);
+    le_put16(f->buf + AVAIL_GPA + 4 + 2 * f->q.size, v);
 }
 
 START_TEST(interrupt_suppression_event_idx)
@@ -296,7 +265,7 @@ START_TEST(interrupt_suppression_event_idx)
     struct fake *f = fake_new(8, true);
 
     /* Flags no longer count with EVENT_IDX. */
-    put16(f, AVAIL_GPA, VIRTQ_AVAIL_F_NO_INTERRUPT);
+    le_put16(f->buf + AVAIL_GPA, VIRTQ_AVAIL_F_NO_INTERRUPT);
     set_used_event(f, 0);
     virtq_push(&f->q, f->gm, 0, 0);                     /* used 0 -> 1 crosses event 0 */
     ck_assert(virtq_should_notify(&f->q, f->gm));
@@ -532,12 +501,12 @@ static void bad_avail_jump(struct fake *f)
 {
     desc(f, 0, DATA_GPA, 1, 0, 0);
     avail_add(f, 0);
-    put16(f, AVAIL_GPA + 2, f->q.size + 1);
+    le_put16(f->buf + AVAIL_GPA + 2, f->q.size + 1);
 }
 
 static void bad_avail_backwards(struct fake *f)
 {
-    put16(f, AVAIL_GPA + 2, 0xffff);
+    le_put16(f->buf + AVAIL_GPA + 2, 0xffff);
 }
 
 static const struct bad_case bad_cases[] = {
@@ -615,7 +584,7 @@ START_TEST(push_bad_head)
     virtq_push(&f->q, f->gm, 8, 1);
     ck_assert(f->q.broken);
     ck_assert_uint_eq(used_idx(f), 0);
-    ck_assert_uint_eq(get32(f, USED_GPA + 4), 0);
+    ck_assert_uint_eq(le_get32(f->buf + USED_GPA + 4), 0);
     fake_free(f);
 }
 END_TEST
