@@ -24,6 +24,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import source_commit, write_section  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN = '<!-- BEGIN bench/blk-bench.py: virtio-blk data path -->'
 END = '<!-- END bench/blk-bench.py -->'
@@ -63,17 +66,6 @@ def machine():
     except OSError:
         pass
     return f'{model}, {os.cpu_count()} cores, Linux {platform.release()}'
-
-
-def source_commit():
-    def git(*argv):
-        r = subprocess.run(['git', '-C', HERE, *argv], capture_output=True, text=True)
-        return r.stdout.strip() if r.returncode == 0 else None
-    head = git('rev-parse', '--short', 'HEAD')
-    if not head:
-        return 'unknown'
-    dirty = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench')
-    return head + (' with uncommitted changes outside bench/' if dirty else '')
 
 
 def fs_of(path):
@@ -166,24 +158,6 @@ def render(args, res, size):
     return '\n'.join(lines) + '\n'
 
 
-def write_section(path, text):
-    try:
-        with open(path) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = ''
-    if BEGIN in old and END in old:
-        head = old[:old.index(BEGIN)]
-        tail = old[old.index(END) + len(END):].lstrip('\n')
-        new = head + text + ('\n' + tail if tail else '')
-    else:
-        new = old.rstrip('\n') + ('\n\n' if old else '') + text
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(new)
-    os.replace(tmp, path)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', required=True, help='the build directory (bench/blk-bench)')
@@ -223,7 +197,7 @@ def main():
     text = render(args, res, args.size)
     print(text)
     if args.output != '-':
-        write_section(args.output, text)
+        write_section(args.output, BEGIN, END, text)
         print(f'written to {args.output}', file=sys.stderr)
 
 

@@ -51,6 +51,9 @@ except ImportError:
         os.execv('/usr/bin/python3', ['/usr/bin/python3', '-B'] + sys.argv)
     raise
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import source_commit, write_section  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN = '<!-- BEGIN bench/driver.py: virtskiffd against libvirt\'s QEMU driver -->'
 END = '<!-- END bench/driver.py -->'
@@ -543,35 +546,6 @@ def render(info, res, qemu_error, args):
     return '\n'.join(lines) + '\n'
 
 
-def write_section(path, text):
-    try:
-        with open(path) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = ''
-    if BEGIN in old and END in old:
-        head = old[:old.index(BEGIN)]
-        tail = old[old.index(END) + len(END):].lstrip('\n')
-        new = head + text + ('\n' + tail if tail else '')
-    else:
-        new = old.rstrip('\n') + ('\n\n' if old else '') + text
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(new)
-    os.replace(tmp, path)
-
-
-def source_commit():
-    def git(*argv):
-        r = subprocess.run(['git', '-C', HERE, *argv], capture_output=True, text=True)
-        return r.stdout.strip() if r.returncode == 0 else None
-    head = git('rev-parse', '--short', 'HEAD')
-    if not head:
-        return 'unknown'
-    dirty = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench')
-    return head + (' with uncommitted changes outside bench/' if dirty else '')
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', required=True, help='the build directory (virtskiffd, skiff, '
@@ -665,7 +639,7 @@ def main():
     text = render(info, res, qemu_error, args)
     print(text)
     if args.output != '-':
-        write_section(args.output, text)
+        write_section(args.output, BEGIN, END, text)
         print(f'written to {args.output}', file=sys.stderr)
 
 

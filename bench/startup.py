@@ -45,6 +45,9 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree for the mod
 from report import render                   # noqa: E402
 from unixhttp import HttpError, UnixHttp    # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import source_commit  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_RAM_MIB = 128
 QEMU_CPU = 'host,-arch-capabilities'   # plain 'host' fails on some KVMs (MSR 0x10a)
@@ -595,22 +598,6 @@ def median_dict(dicts):
     m['Rss_min'] = min(d['Rss'] for d in dicts)
     m['Rss_max'] = max(d['Rss'] for d in dicts)
     return m
-
-
-def source_commit():
-    """The commit of the tree this benchmark is in (build skiff from it)."""
-    def git(*argv):
-        r = subprocess.run(['git', '-C', HERE, *argv], capture_output=True, text=True)
-        return r.stdout.strip() if r.returncode == 0 else None
-    try:
-        head = git('rev-parse', '--short', 'HEAD')
-        # The benchmark's own files do not change skiff.
-        dirty = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench')
-    except OSError:
-        return 'unknown'
-    if not head:
-        return 'unknown'
-    return head + (' with uncommitted changes outside bench/' if dirty else '')
 
 
 def machine_info(qemu):
