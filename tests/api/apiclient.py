@@ -6,30 +6,18 @@ import argparse
 import http.client
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import (WAIT_TIMEOUT, Failure, TempDir, check, read_text,  # noqa: E402,F401
+                     run_tests as run_suite, wait_until)
 
 # How long one request may take; skiff answers on its main loop at once.
 REQUEST_TIMEOUT = 10
-# How long skiff may take to start listening, a guest to print, a state to change.
-WAIT_TIMEOUT = 30
 # The whole script, below meson's timeout so that cleanup still runs.
 SCRIPT_TIMEOUT = 170
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 class Response:
@@ -102,27 +90,6 @@ def raw_exchange(path, data, timeout=REQUEST_TIMEOUT):
         return read_response(s)
     finally:
         s.close()
-
-
-def wait_until(cond, what, timeout=WAIT_TIMEOUT, interval=0.02):
-    """Polls cond() until it returns a true value; a bounded wait on an
-    observable condition, not a sleep standing in for one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise Failure(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def wait_for_text(path, text, count=1, timeout=WAIT_TIMEOUT):
@@ -282,46 +249,7 @@ def parse_args(extra=None):
     return a
 
 
-class TempDir:
-    def __init__(self):
-        # Short: a unix socket path must fit in 108 bytes.
-        self.path = tempfile.mkdtemp(prefix="skiff-api-")
-
-    def __enter__(self):
-        return self.path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _on_alarm(signum, frame):
-    raise Failure(f"the whole test took longer than {SCRIPT_TIMEOUT}s")
-
-
 def run_tests(tests, args):
-    """tests: list of functions taking (args, tmpdir). Prints one line each;
-    returns the exit status (0 when all passed)."""
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(SCRIPT_TIMEOUT)
-    failed = []
-    for t in tests:
-        name = t.__name__
-        if args.only and name not in args.only:
-            continue
-        start = time.monotonic()
-        try:
-            with TempDir() as tmp:
-                t(args, tmp)
-            print(f"ok {name} ({time.monotonic() - start:.1f}s)", flush=True)
-        except Failure as e:
-            failed.append(name)
-            print(f"FAIL {name}: {e}", flush=True)
-        except Exception:
-            failed.append(name)
-            print(f"FAIL {name}: unexpected exception", flush=True)
-            traceback.print_exc(file=sys.stdout)
-    signal.alarm(0)
-    if failed:
-        print(f"{len(failed)} failed: {' '.join(failed)}")
-        return 1
-    return 0
+    """tests: functions taking (args, tmpdir). Prints one line each; returns
+    the exit status (0 when all passed)."""
+    return run_suite(tests, args, SCRIPT_TIMEOUT, "skiff-api-")

@@ -9,23 +9,22 @@ import ctypes
 import os
 import re
 import select
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import termios
 import time
-import traceback
 import tty
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import (WAIT_TIMEOUT, Failure, TempDir, check, read_text,  # noqa: E402,F401
+                     run_tests as run_suite, wait_until)
 
 # One virsh call; the daemon answers every call on its main loop at once
 # (starting a domain spawns skiff and waits for its API: still well under this).
 VIRSH_TIMEOUT = 30
-# How long the daemon may take to listen, a guest to power off, a state to change.
-WAIT_TIMEOUT = 30
 # The whole script, below meson's timeout so that cleanup still runs.
 SCRIPT_TIMEOUT = 280
 
@@ -33,36 +32,6 @@ PR_SET_CHILD_SUBREAPER = 36
 
 # What the powerbtn guest prints on COM1 once it listens for the power button.
 POWERBTN_BANNER = b"waiting for the power button"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
-
-
-def wait_until(cond, what, timeout=WAIT_TIMEOUT, interval=0.02):
-    """Polls cond() until it returns a true value: a bounded wait on an
-    observable condition, not a sleep standing in for one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise Failure(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except (FileNotFoundError, IsADirectoryError):
-        return ""
 
 
 def read_pty_until(path, marker, timeout=WAIT_TIMEOUT):
@@ -500,52 +469,8 @@ def parse_args():
     return a
 
 
-class TempDir:
-    def __init__(self):
-        # Short: a unix socket path must fit in 108 bytes.
-        self.path = tempfile.mkdtemp(prefix="skiff-drv-")
-
-    def __enter__(self):
-        return self.path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _on_alarm(signum, frame):
-    raise Failure(f"the whole test took longer than {SCRIPT_TIMEOUT}s")
-
-
 def run_tests(tests, args):
     """tests: functions taking (args, tmpdir). Prints one line each; returns
     the exit status (0 when all passed)."""
     become_subreaper()
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(SCRIPT_TIMEOUT)
-    failed = []
-    try:
-        for t in tests:
-            name = t.__name__
-            if args.only and name not in args.only:
-                continue
-            start = time.monotonic()
-            try:
-                with TempDir() as tmp:
-                    t(args, tmp)
-                print(f"ok {name} ({time.monotonic() - start:.1f}s)", flush=True)
-            except Failure as e:
-                failed.append(name)
-                print(f"FAIL {name}: {e}", flush=True)
-            except Exception:
-                failed.append(name)
-                print(f"FAIL {name}: unexpected exception", flush=True)
-                traceback.print_exc(file=sys.stdout)
-            finally:
-                kill_and_reap_orphans()
-    finally:
-        signal.alarm(0)
-        kill_and_reap_orphans()
-    if failed:
-        print(f"{len(failed)} failed: {' '.join(failed)}")
-        return 1
-    return 0
+    return run_suite(tests, args, SCRIPT_TIMEOUT, "skiff-drv-", cleanup=kill_and_reap_orphans)
