@@ -138,11 +138,12 @@ static void reconnect_one(domain_manager *dm, const char *name)
                                   (pid_t)g_key_file_get_int64(kf, "skiff", "pid", NULL),
                                   g_key_file_get_uint64(kf, "skiff", "start_time", NULL),
                                   &error);
-    if (dom->backend && backend_query_state(dom->backend, &state, &error) < 0)
-        g_clear_pointer(&dom->backend, backend_detach);
-    if (!dom->backend || id <= 0) {
+    if (!dom->backend || id <= 0 || backend_query_state(dom->backend, &state, &error) < 0) {
         g_message(_("domain %s: %s; it is shut off (crashed)"), name,
                   error ? error->message : _("no domain id in its runtime state"));
+        /* A skiff that lives but cannot be managed is ended, not left running unseen. */
+        if (dom->backend)
+            backend_stop(g_steal_pointer(&dom->backend), false, "crashed");
         bridge_tap_release(live);
         remove_runtime(dm, name);
         dom->state = VIR_DOMAIN_SHUTOFF;
