@@ -189,25 +189,40 @@ static int pty_of(JsonObject *cfg, const char *member, char **pty, GError **erro
     return 0;
 }
 
-int backend_query_ptys(backend *b, char **serial_pty, char **console_pty, GError **error)
+/* skiff's vm.info answer, an object. */
+static JsonNode *vm_info(backend *b, GError **error)
 {
     http_message msg = { 0 };
-    g_autoptr(JsonNode) root = NULL;
+    JsonNode *root;
+
+    if (skiff_api_request(b->api_path, "GET", "vm.info", NULL, &msg, error) < 0)
+        return NULL;
+    root = skiff_api_body_json(&msg);
+    http_message_clear(&msg);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        if (root)
+            json_node_unref(root);
+        virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+                       _("skiff's vm.info answer is not a JSON object"));
+        return NULL;
+    }
+    return root;
+}
+
+int backend_query_ptys(backend *b, char **serial_pty, char **console_pty, GError **error)
+{
+    g_autoptr(JsonNode) root = vm_info(b, error);
     JsonObject *cfg = NULL;
     g_autofree char *serial = NULL;
+    JsonNode *n;
 
     *serial_pty = NULL;
     *console_pty = NULL;
-    if (skiff_api_request(b->api_path, "GET", "vm.info", NULL, &msg, error) < 0)
+    if (!root)
         return -1;
-    root = skiff_api_body_json(&msg);
-    http_message_clear(&msg);
-    if (root && JSON_NODE_HOLDS_OBJECT(root)) {
-        JsonNode *n = json_object_get_member(json_node_get_object(root), "config");
-
-        if (n && JSON_NODE_HOLDS_OBJECT(n))
-            cfg = json_node_get_object(n);
-    }
+    n = json_object_get_member(json_node_get_object(root), "config");
+    if (n && JSON_NODE_HOLDS_OBJECT(n))
+        cfg = json_node_get_object(n);
     if (pty_of(cfg, "serial", &serial, error) < 0 ||
         pty_of(cfg, "console", console_pty, error) < 0)
         return -1;
@@ -722,17 +737,13 @@ backend *backend_start(const struct backend_params *p, GError **error)
 /* skiff's own state name from vm.info ("Running", "Paused", "Shutdown"...). */
 int backend_query_state(backend *b, char **state, GError **error)
 {
-    http_message msg = { 0 };
-    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(JsonNode) root = vm_info(b, error);
 
     *state = NULL;
-    if (skiff_api_request(b->api_path, "GET", "vm.info", NULL, &msg, error) < 0)
+    if (!root)
         return -1;
-    root = skiff_api_body_json(&msg);
-    http_message_clear(&msg);
-    if (root && JSON_NODE_HOLDS_OBJECT(root))
-        *state = g_strdup(json_object_get_string_member_with_default(json_node_get_object(root),
-                                                                       "state", NULL));
+    *state = g_strdup(json_object_get_string_member_with_default(json_node_get_object(root),
+                                                                   "state", NULL));
     if (!*state) {
         virt_error_set(error, VIR_ERR_OPERATION_FAILED,
                        _("skiff's vm.info answer has no state"));

@@ -63,19 +63,27 @@ static void source_drop(GSource **src)
     }
 }
 
+/* Lets the pty go: another client may open it, nothing is read or written. */
+static void stream_release_pty(console_stream *s)
+{
+    if (streams && g_hash_table_lookup(streams, s->pty) == s)
+        g_hash_table_remove(streams, s->pty);
+    source_drop(&s->in_source);
+    source_drop(&s->out_source);
+    source_drop(&s->retry);
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+}
+
 static void stream_free(console_stream *s)
 {
     if (!s)
         return;
-    if (streams && g_hash_table_lookup(streams, s->pty) == s)
-        g_hash_table_remove(streams, s->pty);
+    stream_release_pty(s);
     if (s->conn)
         s->conn->consoles = g_list_remove(s->conn->consoles, s);
-    source_drop(&s->in_source);
-    source_drop(&s->out_source);
-    source_drop(&s->retry);
-    if (s->fd >= 0)
-        close(s->fd);
     g_byte_array_unref(s->pending);
     g_free(s->pty);
     g_free(s);
@@ -97,15 +105,7 @@ static void stream_end(console_stream *s, int code, const char *why)
     GBytes *pkt = why ? rpc_packet_build_error(&hdr, code, VIR_FROM_STREAMS, why)
                       : rpc_packet_build_raw(&hdr, NULL, 0);
 
-    if (streams && g_hash_table_lookup(streams, s->pty) == s)
-        g_hash_table_remove(streams, s->pty);
-    source_drop(&s->in_source);
-    source_drop(&s->out_source);
-    source_drop(&s->retry);
-    if (s->fd >= 0) {
-        close(s->fd);
-        s->fd = -1;
-    }
+    stream_release_pty(s);
     s->ended = true;
     if (s->conn->push(s->conn, pkt) < 0)
         stream_free(s);

@@ -6,7 +6,6 @@
  */
 #include "api/vmconfig-json-devices.h"
 
-#include <arpa/inet.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -120,13 +119,6 @@ static const struct fixed_member net_fixed[] = {
     { NULL, 0, NULL },
 };
 
-static bool is_ipv4(const char *s)
-{
-    struct in_addr a;
-
-    return inet_pton(AF_INET, s, &a) == 1;
-}
-
 static int parse_net(JsonObject *o, const char *name, struct net_config *out, GError **error)
 {
     static const char *const handled[] = { "tap", "ip", "mask", "mac", "mtu", "num_queues",
@@ -155,9 +147,9 @@ static int parse_net(JsonObject *o, const char *name, struct net_config *out, GE
         return jm_missing(name, "tap", error);
     if (strlen(out->tap) >= 16 || strchr(out->tap, '/'))
         return invalid(error, name, "tap", _("must be an interface name of at most 15 characters"));
-    if (out->ip && !is_ipv4(out->ip))
+    if (out->ip && !vm_config_is_ipv4(out->ip))
         return invalid(error, name, "ip", _("must be an IPv4 address"));
-    if (out->mask && !is_ipv4(out->mask))
+    if (out->mask && !vm_config_is_ipv4(out->mask))
         return invalid(error, name, "mask", _("must be an IPv4 address"));
     if (!out->ip != !out->mask)
         return invalid(error, name, out->ip ? "mask" : "ip", _("ip and mask go together"));

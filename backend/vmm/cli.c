@@ -6,7 +6,6 @@
  */
 #include "vmm/cli.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
@@ -354,13 +353,6 @@ static int parse_net_fds(const char *v, struct net_config *n, GError **error)
     return 0;
 }
 
-static bool is_ipv4(const char *s)
-{
-    struct in_addr a;
-
-    return inet_pton(AF_INET, s, &a) == 1;
-}
-
 static gboolean opt_net(const char *name, const char *value, gpointer data, GError **error)
 {
     static const char *const keys[] = { "tap", "fd", "mac", "ip", "mask", "num_queues",
@@ -409,7 +401,7 @@ static gboolean opt_net(const char *name, const char *value, gpointer data, GErr
     }
     if (!ip != !mask)
         return bad_value(error, "--net", FORM_NET, _("ip= and mask= go together")), FALSE;
-    if (ip && (!is_ipv4(ip) || !is_ipv4(mask)))
+    if (ip && (!vm_config_is_ipv4(ip) || !vm_config_is_ipv4(mask)))
         return bad_value(error, "--net", FORM_NET, _("ip= and mask= take IPv4 addresses")),
                FALSE;
     if (fd && ip)

@@ -2,6 +2,7 @@
 /* What every reader of a VM configuration (CLI, REST, copies) shares. */
 #include "vmm/config.h"
 
+#include <arpa/inet.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
@@ -213,6 +214,13 @@ int vm_config_parse_mac(const char *s, uint8_t mac[6])
         s += 3;
     }
     return mac[0] & 1 || mac_is_zero(mac) ? -1 : 0;
+}
+
+bool vm_config_is_ipv4(const char *s)
+{
+    struct in_addr a;
+
+    return inet_pton(AF_INET, s, &a) == 1;
 }
 
 char *vm_config_format_mac(const uint8_t mac[6])

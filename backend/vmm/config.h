@@ -117,3 +117,5 @@ int vm_config_assign_ids(struct vm_config *cfg, GError **error);
 /* "52:54:00:12:34:56" -> bytes; -1 unless six hex pairs, unicast. */
 int vm_config_parse_mac(const char *s, uint8_t mac[6]);
 char *vm_config_format_mac(const uint8_t mac[6]);
+/* A dotted IPv4 address (ip=, mask=). */
+bool vm_config_is_ipv4(const char *s);
