@@ -434,14 +434,21 @@ static int not_running(GError **error)
 
 /* Ends skiff and moves the domain to SHUTOFF with reason. A transient domain
  * leaves the manager: dom may be freed on return. */
-static void domain_stop(domain *dom, bool graceful, int reason)
+/* Everything a run holds goes: skiff, the daemon's taps, the runtime state,
+ * the live definition and the id. */
+static void release_run(domain *dom, bool graceful, const char *why)
 {
-    backend_stop(g_steal_pointer(&dom->backend), graceful, shutoff_reason_name(reason));
+    backend_stop(g_steal_pointer(&dom->backend), graceful, why);
     bridge_tap_release(dom->live);
     if (dom->dm)
         domain_remove_state(dom->dm, dom->name);
     g_clear_pointer(&dom->live, domain_def_free);
     dom->id = -1;
+}
+
+static void domain_stop(domain *dom, bool graceful, int reason)
+{
+    release_run(dom, graceful, shutoff_reason_name(reason));
     dom->state = VIR_DOMAIN_SHUTOFF;
     dom->reason = reason;
     dom->guest_stop = -1;
@@ -511,11 +518,7 @@ static int domain_start_with(domain *dom, domain_def *live_def, GError **error)
     dom->id = dm->next_id++;
     dom->reason = VIR_DOMAIN_RUNNING_BOOTED;
     if (refresh_live(dom, error) < 0 || domain_write_state(dom, error) < 0) {
-        backend_stop(g_steal_pointer(&dom->backend), false, "failed");
-        bridge_tap_release(dom->live);
-        domain_remove_state(dm, dom->name);
-        g_clear_pointer(&dom->live, domain_def_free);
-        dom->id = -1;
+        release_run(dom, false, "failed");
         dom->reason = VIR_DOMAIN_SHUTOFF_FAILED;
         return -1;
     }
